@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** The workspace-relative defaults every sdetkit command agrees on. */
+export const AGENT_DIR = '.sdetkit/agent';
+export const DEFAULT_CONFIG_PATH = `${AGENT_DIR}/config.yaml`;
+export const DEFAULT_HISTORY_DIR = `${AGENT_DIR}/history`;
+export const DEFAULT_WORKDIR = `${AGENT_DIR}/workdir`;
+export const DEFAULT_CACHE_DIR = `${AGENT_DIR}/cache`;
+export const DEFAULT_CONVERSATIONS_DIR = `${AGENT_DIR}/conversations`;
+export const DEFAULT_RATE_LIMITS_DIR = `${AGENT_DIR}/rate_limits`;
+
+const rolesSchema = z.strictObject({
+  manager: z.string().min(1).default('planner'),
+  worker: z.string().min(1).default('executor'),
+  reviewer: z.string().min(1).default('verifier'),
+});
+
+const budgetsSchema = z.strictObject({
+  max_steps: z.number().int().min(2).max(10_000).default(8),
+  max_actions: z.number().int().min(0).max(10_000).default(4),
+  token_budget: z.number().int().min(0).default(0),
+});
+
+const providerSchema = z.strictObject({
+  type: z.enum(['none', 'local']).default('none'),
+  endpoint: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .default('http://127.0.0.1:11434/api/generate'),
+  model: z.string().min(1).default('llama3'),
+  timeout_ms: z.number().int().min(1).max(600_000).default(30_000),
+});
+
+const safetySchema = z.strictObject({
+  write_allowlist: z.array(z.string().min(1)).default([DEFAULT_WORKDIR]),
+  shell_allowlist: z.array(z.string().min(1)).default([]),
+  shell_timeout_ms: z.number().int().min(1).max(3_600_000).default(60_000),
+  shell_output_limit_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(64 * 1024),
+});
+
+/**
+ * The agent config (`.sdetkit/agent/config.yaml`). Unknown keys are errors so
+ * a typo (`write_alowlist`) never silently falls back to a default.
+ */
+export const agentConfigSchema = z.strictObject({
+  roles: rolesSchema.prefault({}),
+  budgets: budgetsSchema.prefault({}),
+  provider: providerSchema.prefault({}),
+  safety: safetySchema.prefault({}),
+});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;
+
+/** The effective config when the file sets nothing. */
+export function defaultAgentConfig(): AgentConfig {
+  return agentConfigSchema.parse({});
+}

@@ -1,0 +1,56 @@
+export {
+  type AuthorizationResult,
+  authorizeAction,
+  evaluatePolicy,
+  type PolicyContext,
+  type PolicyRequest,
+  type PolicyVerdict,
+  type PolicyVerdictKind,
+  SHELL_DENIED_REASON,
+  WRITE_DENIED_REASON,
+} from './action-policy.js';
+export {
+  type ApprovalDecision,
+  type ApprovalGate,
+  type ApprovalGateOptions,
+  type ApprovalMethod,
+  type ApprovalRequest,
+  createApprovalGate,
+  NON_INTERACTIVE_REASON,
+  NOT_REQUIRED,
+} from './approval-gate.js';
+export {
+  loadAgentConfig,
+  parseAgentConfig,
+  parseYamlWithSchema,
+  renderDefaultConfigYaml,
+} from './config-loader.js';
+export {
+  AGENT_DIR,
+  type AgentConfig,
+  type AgentConfigInput,
+  agentConfigSchema,
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_CONVERSATIONS_DIR,
+  DEFAULT_HISTORY_DIR,
+  DEFAULT_RATE_LIMITS_DIR,
+  DEFAULT_WORKDIR,
+  defaultAgentConfig,
+} from './config-schema.js';
+export {
+  isSdetkitError,
+  NotFoundError,
+  PolicyDeniedError,
+  SdetkitError,
+  type SdetkitErrorCode,
+  ValidationError,
+} from './errors.js';
+export {
+  isInside,
+  normalizeWorkspacePath,
+  type ResolvedWorkspacePath,
+  resolveWorkspacePath,
+} from './path-guard.js';
+export { isShellAllowed, parseShellAllowlist, splitShellWords } from './shell-allowlist.js';
+export { isWithinPrefix, isWriteAllowed } from './write-allowlist.js';
