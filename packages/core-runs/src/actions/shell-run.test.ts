@@ -1,0 +1,55 @@
+import { defaultAgentConfig } from '@sdetkit/policy';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ActionContext } from '../action-registry.js';
+import { createTempWorkspace } from '../testing/temp-workspace.js';
+import { shellRunAction } from './shell-run.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let ctx: ActionContext;
+
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  const config = defaultAgentConfig();
+  config.safety.shell_output_limit_bytes = 1000;
+  config.safety.shell_timeout_ms = 5000;
+  ctx = {
+    workspaceRoot: ws.root,
+    config,
+    signal: new AbortController().signal,
+    resolvePath: async (p) => `${ws.root}/${p}`,
+  };
+});
+afterEach(() => ws.cleanup());
+
+const run = (params: unknown) => shellRunAction.handler(shellRunAction.input.parse(params), ctx);
+
+describe('shell.run', () => {
+  it('runs argv without a shell, so metacharacters stay literal', async () => {
+    const outcome = await run({ argv: ['node', '-e', 'console.log(process.argv[1])', '$(whoami); echo x'] });
+    expect(outcome.ok).toBe(true);
+    expect(outcome.payload.stdout).toBe('$(whoami); echo x\n');
+  });
+
+  it('caps flooding output and records the total size', async () => {
+    const outcome = await run({ argv: ['node', '-e', 'process.stdout.write("y".repeat(200000))'] });
+    expect(outcome.payload).toMatchObject({ stdout_truncated: true, stdout_bytes: 200000 });
+    expect((outcome.payload.stdout as string).length).toBe(1000);
+  });
+
+  it('kills a command at its timeout', async () => {
+    const outcome = await run({ argv: ['node', '-e', 'setTimeout(() => {}, 60000)'], timeout_ms: 200 });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.payload).toMatchObject({ timed_out: true, signal: 'SIGKILL' });
+  });
+
+  it('reports a command that does not exist without throwing', async () => {
+    const outcome = await run({ command: 'definitely-not-a-command-xyz' });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.payload.error).toBe('ENOENT: cannot run definitely-not-a-command-xyz');
+  });
+
+  it('needs exactly one of command or argv', () => {
+    expect(shellRunAction.input.safeParse({}).success).toBe(false);
+    expect(shellRunAction.input.safeParse({ command: 'a', argv: ['a'] }).success).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+describe('writeFileAtomic', () => {
+  it('creates parent folders, replaces the file and leaves no temp file', async () => {
+    const target = path.join(ws.root, 'a/b/c.txt');
+    await writeFileAtomic(target, 'one');
+    await writeFileAtomic(target, 'two');
+    expect(await readFile(target, 'utf8')).toBe('two');
+    expect(await readdir(path.dirname(target))).toEqual(['c.txt']);
+  });
+
+  it('keeps the old content when the rename fails', async () => {
+    const target = path.join(ws.root, 'dir-target');
+    await mkdir(path.join(target, 'child'), { recursive: true });
+    await writeFile(path.join(target, 'child', 'keep.txt'), 'keep');
+    await expect(writeFileAtomic(target, 'x')).rejects.toThrow();
+    expect(await readFile(path.join(target, 'child', 'keep.txt'), 'utf8')).toBe('keep');
+    expect((await readdir(ws.root)).filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
+  });
+
+  it('never leaves a partial file under the final name when the writer is killed mid-write', async () => {
+    // Runs the built package (turbo builds before testing) in a real child process.
+    const moduleUrl = new URL('../dist/index.js', import.meta.url).href;
+    const target = path.join(ws.root, 'big.bin');
+    const size = 32 * 1024 * 1024;
+    // The child rewrites a 32 MiB file in a loop until it is killed.
+    const script = `
+      const { writeFileAtomic } = await import(${JSON.stringify(moduleUrl)});
+      const data = Buffer.alloc(${size}, 7);
+      process.stdout.write('ready\\n');
+      for (;;) await writeFileAtomic(${JSON.stringify(target)}, data);
+    `;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 40 + attempt * 70));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      const info = await stat(target).catch(() => undefined);
+      if (info) expect(info.size).toBe(size);
+    }
+  }, 30_000);
+});

@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from './atomic-write.js';
+import { canonicalHash, canonicalJson } from './canonical-json.js';
+import type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
+
+const cacheEntrySchema = z.object({
+  key: z.string(),
+  request: z.unknown(),
+  response: z.object({ text: z.string(), plan: z.unknown(), usage: z.unknown().optional() }),
+});
+
+/** The cache key of a request: sha256 of its canonical JSON. */
+export function providerCacheKey(request: ProviderRequest): string {
+  return canonicalHash(request);
+}
+
+export interface CachedProvider extends Provider {
+  report(): ProviderCacheReport;
+}
+
+/**
+ * Wraps a provider with an on-disk response cache (`<cacheDir>/<key>.json`).
+ * A corrupt or foreign cache file is treated as a miss and overwritten.
+ * With `enabled: false` every request goes to the inner provider and nothing
+ * is written, but keys are still reported so records stay comparable.
+ */
+export function createCachedProvider(
+  inner: Provider,
+  options: { cacheDir: string; enabled: boolean },
+): CachedProvider {
+  const keys: string[] = [];
+  let hits = 0;
+  let misses = 0;
+  return {
+    id: inner.id,
+    async complete(request: ProviderRequest): Promise<ProviderResponse> {
+      const key = providerCacheKey(request);
+      if (!keys.includes(key)) keys.push(key);
+      if (!options.enabled) return inner.complete(request);
+      const file = path.join(options.cacheDir, `${key}.json`);
+      const cached = await readFile(file, 'utf8')
+        .then((text) => cacheEntrySchema.safeParse(JSON.parse(text)))
+        .catch(() => undefined);
+      if (cached?.success && cached.data.key === key) {
+        hits++;
+        return cached.data.response as ProviderResponse;
+      }
+      misses++;
+      const response = await inner.complete(request);
+      await writeFileAtomic(file, `${canonicalJson({ key, request, response })}\n`);
+      return response;
+    },
+    report() {
+      return { enabled: options.enabled, keys: [...keys], hits, misses };
+    },
+  };
+}

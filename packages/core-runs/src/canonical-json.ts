@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+import stringify from 'fast-json-stable-stringify';
+
+/**
+ * The canonical form of a JSON value: object keys sorted by UTF-16 code unit
+ * order at every depth, no insignificant white space, `undefined` members
+ * dropped, strings escaped as JSON.stringify does. Two values with the same
+ * content always give the same bytes, on any machine.
+ */
+export function canonicalJson(value: unknown): string {
+  const text = stringify(value);
+  if (text === undefined) throw new TypeError('value has no JSON form');
+  return text;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of the canonical JSON of `value`. */
+export function canonicalHash(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

@@ -1,0 +1,136 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError, ValidationError } from '@sdetkit/policy';
+import { writeFileAtomic } from './atomic-write.js';
+import { canonicalJson } from './canonical-json.js';
+import { type RunRecord, runRecordSchema } from './run-record.js';
+
+/** A history file that could not be used, with a one-line reason. */
+export interface HistoryProblem {
+  file: string;
+  reason: string;
+}
+
+export interface HistoryListing {
+  /** Newest first (`captured_at` descending, then hash). */
+  records: RunRecord[];
+  /** Unreadable, non-JSON or invalid files, skipped. */
+  problems: HistoryProblem[];
+}
+
+/** Where run records live. The file system store is the default; others can follow. */
+export interface HistoryStore {
+  save(record: RunRecord): Promise<{ file: string; created: boolean }>;
+  list(options?: { limit?: number }): Promise<HistoryListing>;
+  get(hash: string): Promise<RunRecord>;
+}
+
+const HASH_FILE = /^[0-9a-f]{64}\.json$/;
+const READ_CONCURRENCY = 32;
+
+/** The bytes of a record on disk: its canonical JSON and a newline. */
+export function serializeRunRecord(record: RunRecord): string {
+  return `${canonicalJson(record)}\n`;
+}
+
+/**
+ * `history/<hash>.json`, one canonical record per file, written atomically.
+ * `displayDir` is the workspace-relative folder used in messages.
+ */
+export class FileHistoryStore implements HistoryStore {
+  constructor(
+    private readonly dir: string,
+    private readonly displayDir: string,
+  ) {}
+
+  async save(record: RunRecord): Promise<{ file: string; created: boolean }> {
+    const name = `${record.hash}.json`;
+    const file = path.posix.join(this.displayDir, name);
+    const target = path.join(this.dir, name);
+    const existing = await readFile(target, 'utf8').catch(() => undefined);
+    // Same hash means same content: a repeat of a deterministic run is a no-op.
+    if (existing === serializeRunRecord(record)) return { file, created: false };
+    await writeFileAtomic(target, serializeRunRecord(record));
+    return { file, created: true };
+  }
+
+  async list(options: { limit?: number } = {}): Promise<HistoryListing> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], problems: [] };
+      throw new ValidationError(
+        `${this.displayDir}: cannot read history folder: ${(error as Error).message}`,
+      );
+    }
+    names.sort();
+    const records: RunRecord[] = [];
+    const problems: HistoryProblem[] = [];
+    await forEachBounded(names, READ_CONCURRENCY, async (name) => {
+      const result = await this.readRecordFile(name);
+      if ('record' in result) records.push(result.record);
+      else problems.push(result.problem);
+    });
+    records.sort(newestFirst);
+    problems.sort((a, b) => a.file.localeCompare(b.file));
+    const limit = options.limit;
+    return { records: limit === undefined ? records : records.slice(0, limit), problems };
+  }
+
+  async get(hash: string): Promise<RunRecord> {
+    if (!/^[0-9a-f]{64}$/.test(hash))
+      throw new ValidationError(`hash: expected 64 hex characters, got ${hash}`);
+    const result = await this.readRecordFile(`${hash}.json`);
+    if ('record' in result) return result.record;
+    if (result.problem.reason === 'not found') {
+      throw new NotFoundError(`${result.problem.file}: no run with hash ${hash}`, result.problem.file);
+    }
+    throw new ValidationError(`${result.problem.file}: ${result.problem.reason}`, result.problem.file);
+  }
+
+  private async readRecordFile(name: string): Promise<{ record: RunRecord } | { problem: HistoryProblem }> {
+    const file = path.posix.join(this.displayDir, name);
+    let text: string;
+    try {
+      text = await readFile(path.join(this.dir, name), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return {
+        problem: { file, reason: code === 'ENOENT' ? 'not found' : `unreadable (${code ?? 'error'})` },
+      };
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return { problem: { file, reason: 'not valid JSON' } };
+    }
+    const parsed = runRecordSchema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return {
+        problem: { file, reason: `not a run record: ${issue.path.join('.') || '(root)'}: ${issue.message}` },
+      };
+    }
+    if (!HASH_FILE.test(name)) return { problem: { file, reason: 'file name is not <hash>.json' } };
+    return { record: parsed.data };
+  }
+}
+
+function newestFirst(a: RunRecord, b: RunRecord): number {
+  if (a.captured_at !== b.captured_at) return a.captured_at < b.captured_at ? 1 : -1;
+  return a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}

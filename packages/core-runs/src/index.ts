@@ -1,0 +1,61 @@
+export {
+  type ActionContext,
+  type ActionDefinition,
+  type ActionOutcome,
+  ActionRegistry,
+  type AnyActionDefinition,
+  defineAction,
+  type ParamsCheck,
+} from './action-registry.js';
+export {
+  createBuiltinRegistry,
+  fsReadAction,
+  fsWriteAction,
+  shellRunAction,
+} from './actions/builtin-actions.js';
+export { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+export { type CachedProvider, createCachedProvider, providerCacheKey } from './cached-provider.js';
+export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
+export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
+export { describeError } from './describe-error.js';
+export {
+  HISTORY_CSV_COLUMNS,
+  type HistoryExportFormat,
+  type HistorySummaryRow,
+  renderHistoryCsv,
+  renderHistoryExport,
+  renderHistoryJson,
+  summarizeRecord,
+} from './history-export.js';
+export {
+  FileHistoryStore,
+  forEachBounded,
+  type HistoryListing,
+  type HistoryProblem,
+  type HistoryStore,
+  serializeRunRecord,
+} from './history-store.js';
+export {
+  type Plan,
+  type PlannedAction,
+  parseActionTask,
+  planFromKeywords,
+  planTask,
+  type TaskPlanner,
+} from './manager.js';
+export { createNoneProvider } from './none-provider.js';
+export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
+export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
+export { type Review, reviewRun } from './reviewer.js';
+export {
+  computeRecordHash,
+  createRunRecord,
+  type PolicyDecision,
+  RUN_RECORD_SCHEMA_VERSION,
+  type RunAction,
+  type RunRecord,
+  type RunRecordBody,
+  type RunStep,
+  runRecordSchema,
+  verifyRecordHash,
+} from './run-record.js';

@@ -1,0 +1,11 @@
+import type { Provider } from './provider.js';
+
+/** Provider `none`: deterministic, offline, never touches the network. */
+export function createNoneProvider(): Provider {
+  return {
+    id: 'none',
+    async complete() {
+      return { text: '', plan: null };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * A model provider. The manager asks it for a plan; `none` answers without a
+ * model so the rule-based planner decides. Requests are plain JSON so they can
+ * be hashed and cached.
+ */
+export interface ProviderRequest {
+  kind: 'plan' | 'review';
+  provider: string;
+  model: string;
+  task: string;
+  /** Registered action ids the plan may use. */
+  actions: string[];
+}
+
+export interface ProviderResponse {
+  /** Model text, empty for `none`. */
+  text: string;
+  /** A candidate plan the manager validates, or null to use the rules. */
+  plan: unknown;
+  usage?: { prompt_tokens: number; completion_tokens: number };
+}
+
+export interface Provider {
+  readonly id: string;
+  complete(request: ProviderRequest): Promise<ProviderResponse>;
+}
+
+/** What a cache-aware provider reports after a run. */
+export interface ProviderCacheReport {
+  enabled: boolean;
+  /** sha256 keys of every request made, in order, deduplicated. */
+  keys: string[];
+  hits: number;
+  misses: number;
+}
