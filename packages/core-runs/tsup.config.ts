@@ -6,5 +6,7 @@ export default defineConfig({
   dts: true,
   clean: true,
   target: 'node20',
+  platform: 'node',
+  removeNodeProtocol: false,
   sourcemap: true,
 });

@@ -1,7 +1,8 @@
 import { type ApprovalDecision, type ApprovalGate, NOT_REQUIRED } from './approval-gate.js';
-import { type AgentConfig, DEFAULT_WORKDIR } from './config-schema.js';
+import type { AgentConfig } from './config-schema.js';
 import { PolicyDeniedError } from './errors.js';
 import { resolveWorkspacePath } from './path-guard.js';
+import { DEFAULT_WORKDIR } from './paths.js';
 import { isShellAllowed } from './shell-allowlist.js';
 import { isWithinPrefix, isWriteAllowed } from './write-allowlist.js';
 

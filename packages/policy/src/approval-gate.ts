@@ -1,5 +1,3 @@
-import { createInterface } from 'node:readline/promises';
-
 export type ApprovalMethod = 'not-required' | 'flag' | 'prompt' | 'non-interactive';
 
 /** An approval decision, stored as data in the run record. */
@@ -43,6 +41,8 @@ export function createApprovalGate(options: ApprovalGateOptions = {}): ApprovalG
       if (!options.prompt) {
         return { required: true, approved: false, method: 'non-interactive', reason: NON_INTERACTIVE_REASON };
       }
+      // Loaded on first use: most runs never prompt.
+      const { createInterface } = process.getBuiltinModule('node:readline/promises');
       const rl = createInterface({
         input: options.prompt.input,
         output: options.prompt.output,

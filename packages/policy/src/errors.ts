@@ -5,7 +5,11 @@
  */
 export type SdetkitErrorCode = 'validation' | 'policy_denied' | 'not_found' | 'conflict' | 'io';
 
+/** Brand shared by every copy of this module (bundles may hold several). */
+const SDETKIT_ERROR = Symbol.for('sdetkit.error');
+
 export class SdetkitError extends Error {
+  readonly [SDETKIT_ERROR] = true;
   readonly code: SdetkitErrorCode;
   /** Workspace-relative file, config field or flag the error is about, when known. */
   readonly subject: string | undefined;
@@ -38,6 +42,9 @@ export class NotFoundError extends SdetkitError {
   }
 }
 
+/** Works across bundles: checks the brand, not the class identity. */
 export function isSdetkitError(error: unknown): error is SdetkitError {
-  return error instanceof SdetkitError;
+  return (
+    typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[SDETKIT_ERROR] === true
+  );
 }

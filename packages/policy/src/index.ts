@@ -26,16 +26,9 @@ export {
   renderDefaultConfigYaml,
 } from './config-loader.js';
 export {
-  AGENT_DIR,
   type AgentConfig,
   type AgentConfigInput,
   agentConfigSchema,
-  DEFAULT_CACHE_DIR,
-  DEFAULT_CONFIG_PATH,
-  DEFAULT_CONVERSATIONS_DIR,
-  DEFAULT_HISTORY_DIR,
-  DEFAULT_RATE_LIMITS_DIR,
-  DEFAULT_WORKDIR,
   defaultAgentConfig,
 } from './config-schema.js';
 export {
@@ -52,5 +45,6 @@ export {
   type ResolvedWorkspacePath,
   resolveWorkspacePath,
 } from './path-guard.js';
+export * from './paths.js';
 export { isShellAllowed, parseShellAllowlist, splitShellWords } from './shell-allowlist.js';
 export { isWithinPrefix, isWriteAllowed } from './write-allowlist.js';

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { splitShellWords } from '@sdetkit/policy';
 import { z } from 'zod';
 import { defineAction } from '../action-registry.js';
@@ -65,6 +64,8 @@ export const shellRunAction = defineAction({
       params.timeout_ms ?? Number.POSITIVE_INFINITY,
       ctx.config.safety.shell_timeout_ms,
     );
+    // Loaded on first use: most runs never start a process.
+    const { spawn } = process.getBuiltinModule('node:child_process');
     const stdout = new CappedBuffer(limit);
     const stderr = new CappedBuffer(limit);
     const result = await new Promise<{

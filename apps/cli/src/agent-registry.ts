@@ -1,0 +1,9 @@
+import { type ActionRegistry, createBuiltinRegistry } from '@sdetkit/core-runs';
+
+/**
+ * The full action set the CLI offers. Packages that own higher-level actions
+ * register them here, in one place.
+ */
+export function createAgentRegistry(): ActionRegistry {
+  return createBuiltinRegistry();
+}

@@ -1,0 +1,136 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { FileHistoryStore } from '@sdetkit/core-runs';
+import {
+  type AgentConfig,
+  DEFAULT_HISTORY_DIR,
+  DEFAULT_WORKDIR,
+  loadAgentConfig,
+  normalizeWorkspacePath,
+  parseShellAllowlist,
+  resolveWorkspacePath,
+} from '@sdetkit/policy';
+import type { CommandResult } from '../command-result.js';
+import { resolveFlagPath } from '../workspace-paths.js';
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Validates config, provider, budgets, allowlists and history; exit 1 when any check fails. */
+export async function doctorCommand(opts: { config: string }): Promise<CommandResult> {
+  const root = process.cwd();
+  const checks: DoctorCheck[] = [];
+  const configPath = await resolveFlagPath('--config', opts.config);
+  let config: AgentConfig | undefined;
+  try {
+    config = await loadAgentConfig(configPath.absolute, configPath.relative);
+    checks.push({ name: 'config', ok: true, detail: `${configPath.relative} is valid` });
+  } catch (error) {
+    checks.push({ name: 'config', ok: false, detail: (error as Error).message });
+  }
+  if (config) {
+    checks.push(providerCheck(config));
+    checks.push(budgetsCheck(config));
+    checks.push(writeAllowlistCheck(config));
+    checks.push(shellAllowlistCheck(config));
+  }
+  checks.push(await workdirCheck(root));
+  checks.push(await historyCheck(root));
+  const ok = checks.every((check) => check.ok);
+  return { output: { ok, checks }, exitCode: ok ? 0 : 1 };
+}
+
+function providerCheck(config: AgentConfig): DoctorCheck {
+  if (config.provider.type === 'none') {
+    return { name: 'provider', ok: true, detail: 'none: deterministic and offline' };
+  }
+  return {
+    name: 'provider',
+    ok: false,
+    detail: `${config.provider.type}: not available in this version; set provider.type to none`,
+  };
+}
+
+function budgetsCheck(config: AgentConfig): DoctorCheck {
+  const { max_steps, max_actions, token_budget } = config.budgets;
+  // The plan and the review take one step each.
+  if (max_actions > max_steps - 2) {
+    return {
+      name: 'budgets',
+      ok: false,
+      detail: `max_actions=${max_actions} can never be reached with max_steps=${max_steps} (plan and review use 2 steps)`,
+    };
+  }
+  return {
+    name: 'budgets',
+    ok: true,
+    detail: `max_steps=${max_steps} max_actions=${max_actions} token_budget=${token_budget}`,
+  };
+}
+
+function writeAllowlistCheck(config: AgentConfig): DoctorCheck {
+  const problems: string[] = [];
+  for (const entry of config.safety.write_allowlist) {
+    try {
+      if (normalizeWorkspacePath(entry) === '.') problems.push(`${entry} allows writing the whole workspace`);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+  if (problems.length > 0) return { name: 'write_allowlist', ok: false, detail: problems.join('; ') };
+  return {
+    name: 'write_allowlist',
+    ok: true,
+    detail: config.safety.write_allowlist.join(', ') || '(empty: all writes denied)',
+  };
+}
+
+function shellAllowlistCheck(config: AgentConfig): DoctorCheck {
+  try {
+    const prefixes = parseShellAllowlist(config.safety.shell_allowlist);
+    const detail =
+      prefixes.length === 0 ? '(empty: all commands denied)' : prefixes.map((p) => p.join(' ')).join(', ');
+    return { name: 'shell_allowlist', ok: true, detail };
+  } catch (error) {
+    return { name: 'shell_allowlist', ok: false, detail: (error as Error).message };
+  }
+}
+
+async function workdirCheck(root: string): Promise<DoctorCheck> {
+  try {
+    const { absolute } = await resolveWorkspacePath(root, DEFAULT_WORKDIR);
+    await access(absolute, constants.W_OK);
+    if (!(await stat(absolute)).isDirectory()) throw new Error('not a folder');
+    return { name: 'workdir', ok: true, detail: `${DEFAULT_WORKDIR} is writable` };
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'missing (run `sdetkit agent init`)'
+        : (error as Error).message;
+    return { name: 'workdir', ok: false, detail: `${DEFAULT_WORKDIR}: ${reason}` };
+  }
+}
+
+async function historyCheck(root: string): Promise<DoctorCheck> {
+  try {
+    const { absolute } = await resolveWorkspacePath(root, DEFAULT_HISTORY_DIR);
+    const listing = await new FileHistoryStore(absolute, DEFAULT_HISTORY_DIR).list();
+    if (listing.problems.length > 0) {
+      const first = listing.problems[0]!;
+      return {
+        name: 'history',
+        ok: false,
+        detail: `${listing.records.length} record(s); ${listing.problems.length} unusable file(s), first: ${first.file}: ${first.reason}`,
+      };
+    }
+    return {
+      name: 'history',
+      ok: true,
+      detail: `${listing.records.length} record(s) in ${DEFAULT_HISTORY_DIR}`,
+    };
+  } catch (error) {
+    return { name: 'history', ok: false, detail: (error as Error).message };
+  }
+}

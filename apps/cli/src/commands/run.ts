@@ -1,0 +1,53 @@
+import {
+  clockFromEnv,
+  createCachedProvider,
+  createNoneProvider,
+  FileHistoryStore,
+  runTask,
+} from '@sdetkit/core-runs';
+import { createApprovalGate, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
+import { createAgentRegistry } from '../agent-registry.js';
+import type { CommandResult } from '../command-result.js';
+import { resolveFlagPath } from '../workspace-paths.js';
+
+export interface RunOptions {
+  config: string;
+  approve?: boolean;
+  cacheDir: string;
+  /** commander turns `--no-cache` into `cache: false`. */
+  cache: boolean;
+}
+
+/** One orchestrated run, saved to history; exit 1 when the run ends in `error`. */
+export async function runCommand(task: string, opts: RunOptions): Promise<CommandResult> {
+  if (task.trim() === '') throw new ValidationError('task: must not be empty');
+  const root = process.cwd();
+  const configPath = await resolveFlagPath('--config', opts.config);
+  const config = await loadAgentConfig(configPath.absolute, configPath.relative);
+  if (config.provider.type !== 'none') {
+    throw new ValidationError(
+      `${configPath.relative}: provider.type: '${config.provider.type}' is not available in this version; use 'none'`,
+    );
+  }
+  const clock = clockFromEnv();
+  const cacheDir = await resolveFlagPath('--cache-dir', opts.cacheDir);
+  const historyDir = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const record = await runTask({
+    task,
+    workspaceRoot: root,
+    config,
+    registry: createAgentRegistry(),
+    approvalGate: createApprovalGate({
+      approveAll: opts.approve === true,
+      prompt: interactive ? { input: process.stdin, output: process.stderr } : undefined,
+    }),
+    provider: createCachedProvider(createNoneProvider(), {
+      cacheDir: cacheDir.absolute,
+      enabled: opts.cache,
+    }),
+    clock,
+  });
+  await new FileHistoryStore(historyDir.absolute, historyDir.relative).save(record);
+  return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };
+}

@@ -1,0 +1,124 @@
+import {
+  DEFAULT_CACHE_DIR,
+  DEFAULT_CONFIG_PATH,
+  DEFAULT_HISTORY_DIR,
+  DEFAULT_HISTORY_EXPORT_CSV,
+} from '@sdetkit/policy/paths';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CommandResult } from './command-result.js';
+import { loadCommands } from './load-commands.js';
+
+export type Emit = (result: Promise<CommandResult>) => Promise<void>;
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError('expected a whole number >= 1');
+  return Number(value);
+}
+
+function example(...lines: string[]): string {
+  return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+const configOption = () => new Option('--config <path>', 'agent config file').default(DEFAULT_CONFIG_PATH);
+
+/**
+ * The command table. Each action imports its implementation lazily so
+ * `--help` and argument errors load nothing but commander.
+ */
+export function createProgram(emit: Emit, version: string): Command {
+  const program = new Command('sdetkit')
+    .description('sdetkit: deterministic, policy-checked, auditable automation for engineering teams')
+    .version(version, '-V, --version')
+    .showSuggestionAfterError(true);
+
+  const agent = program
+    .command('agent')
+    .description('AgentOS: orchestrated runs, history and policy (every command prints one JSON value)')
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 success, 1 the work ran but failed, 2 usage or validation error.${example(
+        'sdetkit agent init',
+        `sdetkit agent run 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}'`,
+        'sdetkit agent history --limit 5',
+      )}`,
+    );
+
+  agent
+    .command('init')
+    .description(
+      'create .sdetkit/agent/ (history, workdir, cache, conversations, rate_limits) and a default config; idempotent',
+    )
+    .addOption(configOption())
+    .addHelpText('after', example('sdetkit agent init'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().initCommand(opts))));
+
+  agent
+    .command('doctor')
+    .description('validate config, provider, budgets, allowlists and history; exit 1 if a check fails')
+    .addOption(configOption())
+    .addHelpText('after', example('sdetkit agent doctor', 'sdetkit agent doctor --config ci/agent.yaml'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().doctorCommand(opts))));
+
+  agent
+    .command('run')
+    .description(
+      'one orchestrated run (manager plans, workers act under policy, reviewer accepts), saved to history',
+    )
+    .argument('<task>', 'free text, `action <name> <json-params>`, or `template:<id>`')
+    .addOption(configOption())
+    .option(
+      '--approve',
+      'approve dangerous actions (shell.run, writes outside the workdir) for this run',
+      false,
+    )
+    .addOption(new Option('--cache-dir <dir>', 'provider response cache folder').default(DEFAULT_CACHE_DIR))
+    .option('--no-cache', 'bypass the provider response cache (default: cache on)')
+    .addHelpText(
+      'after',
+      `\nPrints the run record; exit 1 when its status is error.${example(
+        `sdetkit agent run 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}'`,
+        `sdetkit agent run --approve 'action shell.run {"command":"git status --short"}'`,
+      )}`,
+    )
+    .action(async (task, opts) => emit(Promise.resolve().then(() => loadCommands().runCommand(task, opts))));
+
+  const history = agent
+    .command('history')
+    .description('run history (default: list, newest first)')
+    .addHelpText(
+      'after',
+      example('sdetkit agent history --limit 10', 'sdetkit agent history export --format csv'),
+    );
+
+  history
+    .command('list', { isDefault: true })
+    .description('newest runs first: [{hash, captured_at, status, task}]')
+    .addOption(new Option('--limit <n>', 'at most this many runs').argParser(positiveInt))
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addHelpText('after', example('sdetkit agent history list --limit 5'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().historyListCommand(opts))));
+
+  history
+    .command('export')
+    .description('run summary export (columns captured_at,hash,status,task,action_count)')
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addOption(new Option('--format <format>', 'export format').choices(['csv', 'json']).default('csv'))
+    .addOption(
+      new Option(
+        '--output <file>',
+        `output file (default: ${DEFAULT_HISTORY_EXPORT_CSV}, or .json for --format json)`,
+      ),
+    )
+    .addHelpText('after', example('sdetkit agent history export --format csv --output reports/runs.csv'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().historyExportCommand(opts))));
+
+  const actions = agent.command('actions').description('the action registry');
+  actions
+    .command('list', { isDefault: true })
+    .description('every registered action with description, examples and input JSON Schema')
+    .addHelpText('after', example('sdetkit agent actions list'))
+    .action(async () => emit(Promise.resolve().then(() => loadCommands().actionsListCommand())));
+
+  return program;
+}

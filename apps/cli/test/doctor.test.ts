@@ -1,0 +1,60 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempWorkspace } from './run-cli.js';
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+beforeEach(async () => {
+  ws = await tempWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+type Doctor = { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+
+describe('sdetkit agent doctor', () => {
+  it('passes on a fresh init', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const result = await runCli(ws.root, ['agent', 'doctor']);
+    expect(result.code).toBe(0);
+    const doctor = result.json as Doctor;
+    expect(doctor.ok).toBe(true);
+    expect(doctor.checks.map((c) => c.name)).toEqual([
+      'config',
+      'provider',
+      'budgets',
+      'write_allowlist',
+      'shell_allowlist',
+      'workdir',
+      'history',
+    ]);
+  });
+
+  it('fails with exit 1 and names the config line when the config is malformed', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    await writeFile(path.join(ws.root, '.sdetkit/agent/config.yaml'), 'safety:\n  shell_allowlist: "ls"\n');
+    const result = await runCli(ws.root, ['agent', 'doctor']);
+    expect(result.code).toBe(1);
+    const config = (result.json as Doctor).checks.find((c) => c.name === 'config')!;
+    expect(config.ok).toBe(false);
+    expect(config.detail).toMatch(/config\.yaml:2: safety\.shell_allowlist/);
+  });
+
+  it('flags budgets that can never be reached, shell operators and escaping allowlist entries', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    await writeFile(
+      path.join(ws.root, '.sdetkit/agent/config.yaml'),
+      'budgets: {max_steps: 4, max_actions: 4}\nsafety:\n  write_allowlist: ["../outside"]\n  shell_allowlist: ["ls; rm -rf /"]\n',
+    );
+    const doctor = (await runCli(ws.root, ['agent', 'doctor'])).json as Doctor;
+    const failing = doctor.checks.filter((c) => !c.ok).map((c) => c.name);
+    expect(failing).toEqual(['budgets', 'write_allowlist', 'shell_allowlist']);
+  });
+
+  it('reports a missing config and workdir as failed checks', async () => {
+    const result = await runCli(ws.root, ['agent', 'doctor']);
+    expect(result.code).toBe(1);
+    const doctor = result.json as Doctor;
+    expect(doctor.checks.find((c) => c.name === 'config')!.detail).toMatch(/config\.yaml not found/);
+    expect(doctor.checks.find((c) => c.name === 'workdir')!.ok).toBe(false);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const COMMANDS = [
+  ['agent'],
+  ['agent', 'init'],
+  ['agent', 'doctor'],
+  ['agent', 'run'],
+  ['agent', 'history'],
+  ['agent', 'history', 'list'],
+  ['agent', 'history', 'export'],
+  ['agent', 'actions', 'list'],
+];
+
+describe('--help', () => {
+  it.each(COMMANDS)('shows usage and an example for %s', async (...command) => {
+    const result = await runCli(process.cwd(), [...command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: sdetkit /);
+    expect(result.stdout).toContain('Example:');
+  });
+
+  it('shows flag defaults on agent run', async () => {
+    const result = await runCli(process.cwd(), ['agent', 'run', '--help']);
+    expect(result.stdout).toContain('.sdetkit/agent/config.yaml');
+    expect(result.stdout).toContain('.sdetkit/agent/cache');
+  });
+
+  it('exits 2 with one agent error line for an unknown command', async () => {
+    const result = await runCli(process.cwd(), ['agent', 'frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^agent error: unknown command 'frobnicate'/);
+  });
+});
