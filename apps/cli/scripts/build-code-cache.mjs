@@ -29,6 +29,7 @@ try {
     await commands.historyListCommand({ historyDir: '.sdetkit/agent/history' });
     await commands.historyExportCommand({ historyDir: '.sdetkit/agent/history', format: 'csv' });
     await commands.doctorCommand({ config });
+    await commands.dashboardBuildCommand({ historyDir: '.sdetkit/agent/history', format: 'html' });
   });
   writeFileSync(`${bundle}${CODE_CACHE_SUFFIX}`, cache);
 } finally {

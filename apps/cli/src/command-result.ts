@@ -2,6 +2,8 @@
 export interface CommandResult {
   output: unknown;
   exitCode: number;
-  /** One-line warnings for stderr (e.g. skipped history files). */
+  /** One-line warnings for stderr, printed as `agent warning: ...` (e.g. skipped history files). */
   warnings?: string[];
+  /** Lines for stderr printed as they are (e.g. why a gate failed). */
+  notes?: string[];
 }

@@ -3,6 +3,7 @@ import {
   DEFAULT_CONFIG_PATH,
   DEFAULT_HISTORY_DIR,
   DEFAULT_HISTORY_EXPORT_CSV,
+  DEFAULT_WORKDIR,
 } from '@sdetkit/policy/paths';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandResult } from './command-result.js';
@@ -13,6 +14,11 @@ export type Emit = (result: Promise<CommandResult>) => Promise<void>;
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new InvalidArgumentError('expected a whole number >= 1');
+  return Number(value);
+}
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number >= 0');
   return Number(value);
 }
 
@@ -110,8 +116,67 @@ export function createProgram(emit: Emit, version: string): Command {
         `output file (default: ${DEFAULT_HISTORY_EXPORT_CSV}, or .json for --format json)`,
       ),
     )
-    .addHelpText('after', example('sdetkit agent history export --format csv --output reports/runs.csv'))
+    .option('--since <date>', 'only runs at or after this ISO date or timestamp')
+    .option('--until <date>', 'only runs at or before this ISO date (whole day) or timestamp')
+    .addHelpText(
+      'after',
+      example(
+        'sdetkit agent history export --format csv --output reports/runs.csv',
+        'sdetkit agent history export --since 2024-03-01 --until 2024-03-31',
+      ),
+    )
     .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().historyExportCommand(opts))));
+
+  const dashboard = agent
+    .command('dashboard')
+    .description('governance dashboards from run history (json, md, html, csv) and quality gates');
+
+  dashboard
+    .command('build')
+    .description('build the dashboard; html also writes the markdown summary')
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['json', 'md', 'html', 'csv']).default('html'),
+    )
+    .addOption(
+      new Option('--output <file>', `output file (default: ${DEFAULT_WORKDIR}/agent-dashboard.<format>)`),
+    )
+    .addOption(
+      new Option('--summary-output <file>', 'markdown summary written with html').default(
+        `${DEFAULT_WORKDIR}/agent-summary.md`,
+      ),
+    )
+    .option('--since <date>', 'only runs at or after this ISO date or timestamp')
+    .option('--until <date>', 'only runs at or before this ISO date (whole day) or timestamp')
+    .option(
+      '--generated-at <when>',
+      "print a generation time: 'now' or an ISO timestamp (default: SOURCE_DATE_EPOCH if set, else none)",
+    )
+    .addHelpText(
+      'after',
+      example(
+        'sdetkit agent dashboard build',
+        'sdetkit agent dashboard build --format md --since 2024-03-25 --until 2024-03-31 --output weekly.md',
+      ),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().dashboardBuildCommand(opts))));
+
+  dashboard
+    .command('gate')
+    .description('quality gate on the dashboard summary: exit 1 with a one-line reason when not met')
+    .requiredOption('--min-success-rate <rate>', 'minimum success rate: 0..1 or a percentage like 95%')
+    .addOption(
+      new Option('--max-failures <n>', 'maximum failed runs in the window').argParser(nonNegativeInt),
+    )
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .option('--since <date>', 'only runs at or after this ISO date or timestamp')
+    .option('--until <date>', 'only runs at or before this ISO date (whole day) or timestamp')
+    .option('--allow-empty', 'pass when the window has no runs (default: fail)', false)
+    .addHelpText(
+      'after',
+      example('sdetkit agent dashboard gate --min-success-rate 95% --max-failures 0 --since 2024-03-01'),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().dashboardGateCommand(opts))));
 
   const actions = agent.command('actions').description('the action registry');
   actions

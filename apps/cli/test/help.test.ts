@@ -10,6 +10,8 @@ const COMMANDS = [
   ['agent', 'history', 'list'],
   ['agent', 'history', 'export'],
   ['agent', 'actions', 'list'],
+  ['agent', 'dashboard', 'build'],
+  ['agent', 'dashboard', 'gate'],
 ];
 
 describe('--help', () => {

@@ -58,6 +58,7 @@ describe('sdetkit agent history', () => {
       output: '.sdetkit/agent/workdir/history-summary.csv',
       format: 'csv',
       count: 2,
+      window: { since: null, until: null },
       skipped: [],
     });
     const csv = await readFile(path.join(ws.root, '.sdetkit/agent/workdir/history-summary.csv'), 'utf8');
@@ -87,6 +88,24 @@ describe('sdetkit agent history', () => {
     const format = await runCli(ws.root, ['agent', 'history', 'export', '--format', 'xml']);
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/^agent error: .*--format/);
+  });
+
+  it('exports only the runs inside --since/--until', async () => {
+    await runAt('1700000000', 'action fs.write {"path":".sdetkit/agent/workdir/1.txt","content":"1"}');
+    await runAt('1710000000', 'action fs.write {"path":".sdetkit/agent/workdir/2.txt","content":"2"}');
+    const result = await runCli(ws.root, ['agent', 'history', 'export', '--since', '2024-01-01']);
+    expect(result.json).toMatchObject({ count: 1, window: { since: '2024-01-01T00:00:00Z', until: null } });
+    const bad = await runCli(ws.root, [
+      'agent',
+      'history',
+      'export',
+      '--since',
+      '2024-02-01',
+      '--until',
+      '2024-01-01',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^agent error: --since .* is after --until/);
   });
 
   it('treats a missing history folder as empty', async () => {

@@ -1,9 +1,11 @@
 import {
   FileHistoryStore,
   type HistoryExportFormat,
-  renderHistoryExport,
+  renderHistoryCsv,
+  renderHistoryJson,
   writeFileAtomic,
 } from '@sdetkit/core-runs';
+import { loadDashboardSummary, parseTimeWindow } from '@sdetkit/dashboard-renderers';
 import { DEFAULT_HISTORY_EXPORT_CSV, DEFAULT_HISTORY_EXPORT_JSON } from '@sdetkit/policy';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -36,25 +38,32 @@ export async function historyExportCommand(opts: {
   historyDir: string;
   format: HistoryExportFormat;
   output?: string;
+  since?: string;
+  until?: string;
 }): Promise<CommandResult> {
-  const store = await openStore(opts.historyDir);
+  const window = parseTimeWindow(opts.since, opts.until);
+  const history = await resolveFlagPath('--history-dir', opts.historyDir);
   const output = await resolveFlagPath(
     '--output',
     opts.output ?? (opts.format === 'csv' ? DEFAULT_HISTORY_EXPORT_CSV : DEFAULT_HISTORY_EXPORT_JSON),
   );
-  const listing = await store.list();
+  const summary = await loadDashboardSummary(history, { window });
   // Oldest first reads naturally in a spreadsheet and diffs well between exports.
-  const records = [...listing.records].reverse();
-  await writeFileAtomic(output.absolute, renderHistoryExport(records, opts.format));
+  const rows = [...summary.records].reverse();
+  await writeFileAtomic(
+    output.absolute,
+    opts.format === 'csv' ? renderHistoryCsv(rows) : renderHistoryJson(rows),
+  );
   return {
     output: {
       status: 'ok',
       output: output.relative,
       format: opts.format,
-      count: records.length,
-      skipped: listing.problems,
+      count: rows.length,
+      window: summary.window,
+      skipped: summary.skipped.files,
     },
     exitCode: 0,
-    warnings: listing.problems.map((p) => `skipped ${p.file}: ${p.reason}`),
+    warnings: summary.skipped.files.map((p) => `skipped ${p.file}: ${p.reason}`),
   };
 }

@@ -1,6 +1,7 @@
 // The command implementations, bundled into dist/commands.cjs and loaded on
 // demand through the code-cache loader so `--help` never pays for them.
 export { actionsListCommand } from './actions.js';
+export { dashboardBuildCommand, dashboardGateCommand } from './dashboard.js';
 export { doctorCommand } from './doctor.js';
 export { historyExportCommand, historyListCommand } from './history.js';
 export { initCommand } from './init.js';

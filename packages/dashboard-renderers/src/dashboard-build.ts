@@ -1,0 +1,102 @@
+import { sha256Hex, writeFileAtomic } from '@sdetkit/core-runs';
+import { DEFAULT_WORKDIR } from '@sdetkit/policy';
+import { scanHistory } from './history-scan.js';
+import { renderCsv } from './render-csv.js';
+import { renderHtml } from './render-html.js';
+import { renderJson } from './render-json.js';
+import { renderMarkdown } from './render-markdown.js';
+import { type DashboardSummary, summarizeHistory } from './summarize-history.js';
+import type { TimeWindow } from './time-window.js';
+
+export const DASHBOARD_FORMATS = ['json', 'md', 'html', 'csv'] as const;
+export type DashboardFormat = (typeof DASHBOARD_FORMATS)[number];
+
+export const DEFAULT_DASHBOARD_FORMAT: DashboardFormat = 'html';
+export const DEFAULT_SUMMARY_OUTPUT = `${DEFAULT_WORKDIR}/agent-summary.md`;
+
+/** `.sdetkit/agent/workdir/agent-dashboard.<ext>`. */
+export function defaultDashboardOutput(format: DashboardFormat): string {
+  return `${DEFAULT_WORKDIR}/agent-dashboard.${format}`;
+}
+
+/** A path already checked against the workspace: absolute for I/O, relative for output. */
+export interface WorkspaceFile {
+  absolute: string;
+  relative: string;
+}
+
+export interface BuildDashboardOptions {
+  history: WorkspaceFile;
+  format: DashboardFormat;
+  output: WorkspaceFile;
+  /** html only: where the markdown summary goes. */
+  summaryOutput?: WorkspaceFile;
+  window?: TimeWindow;
+  /** Printed in the dashboard only when given (keeps output byte-identical otherwise). */
+  generatedAt?: string | null;
+  useIndex?: boolean;
+}
+
+export interface DashboardBuildResult {
+  status: 'ok';
+  output: string;
+  format: DashboardFormat;
+  markdown_summary: string | null;
+  runs: DashboardSummary['runs'];
+  skipped: DashboardSummary['skipped'];
+  sha256: string;
+}
+
+export function renderDashboard(summary: DashboardSummary, format: DashboardFormat): string {
+  switch (format) {
+    case 'json':
+      return renderJson(summary);
+    case 'md':
+      return renderMarkdown(summary);
+    case 'csv':
+      return renderCsv(summary);
+    case 'html':
+      return renderHtml(summary);
+  }
+}
+
+/** Loads the window's summary from a history folder. */
+export async function loadDashboardSummary(
+  history: WorkspaceFile,
+  options: { window?: TimeWindow; generatedAt?: string | null; useIndex?: boolean } = {},
+): Promise<DashboardSummary> {
+  const scan = await scanHistory(history.absolute, {
+    displayDir: history.relative,
+    ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
+  });
+  return summarizeHistory(scan.rows, {
+    ...(options.window ? { window: options.window } : {}),
+    skipped: scan.problems,
+    generatedAt: options.generatedAt ?? null,
+  });
+}
+
+/**
+ * Scans history, summarizes the window, renders one format and writes it
+ * atomically (html also writes the markdown summary). Same history and
+ * options give byte-identical files.
+ */
+export async function buildDashboard(options: BuildDashboardOptions): Promise<DashboardBuildResult> {
+  const summary = await loadDashboardSummary(options.history, options);
+  let markdownSummary: string | null = null;
+  if (options.format === 'html' && options.summaryOutput) {
+    await writeFileAtomic(options.summaryOutput.absolute, renderMarkdown(summary));
+    markdownSummary = options.summaryOutput.relative;
+  }
+  const content = renderDashboard(summary, options.format);
+  await writeFileAtomic(options.output.absolute, content);
+  return {
+    status: 'ok',
+    output: options.output.relative,
+    format: options.format,
+    markdown_summary: markdownSummary,
+    runs: summary.runs,
+    skipped: summary.skipped,
+    sha256: sha256Hex(content),
+  };
+}

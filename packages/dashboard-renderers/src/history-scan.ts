@@ -1,0 +1,218 @@
+import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { NotFoundError, ValidationError } from '@sdetkit/policy';
+import {
+  entryFile,
+  type HistoryRow,
+  isProblemRow,
+  type ScanEntry,
+  scanChunk,
+  statChunk,
+} from './scan-chunk.js';
+import {
+  appendSummaryIndex,
+  loadSummaryIndex,
+  SUMMARY_INDEX_FILE,
+  saveSummaryIndex,
+} from './summary-index.js';
+
+export interface HistoryScanProblem {
+  file: string;
+  reason: string;
+}
+
+export interface HistoryScan {
+  /** Newest first (`captured_at` descending, then hash). */
+  rows: HistoryRow[];
+  /** Files skipped, with why (corrupt, not a record, older schema, unreadable). */
+  problems: HistoryScanProblem[];
+  /** Files whose summary came from the index vs. were read, and threads used. */
+  stats: { files: number; reused: number; read: number; workers: number };
+}
+
+export interface ScanOptions {
+  /** Workspace-relative folder for messages. */
+  displayDir: string;
+  /** Use and refresh the summary index (default true). */
+  useIndex?: boolean;
+  /** Threads for large folders; default: available cores, at most 4. 0 keeps all work on this thread. */
+  workers?: number;
+  /** Folders with fewer files are read on this thread (default 4000). */
+  workerThreshold?: number;
+}
+
+/** Below this many files a worker thread costs more than it saves. */
+export const WORKER_THRESHOLD = 4000;
+
+type ChunkMessage = string | Float64Array;
+
+/**
+ * Reads every record file in a history folder into summary rows. Large
+ * folders are read by worker threads. A summary index keyed by name, size
+ * and mtime lets a rebuild stat every file but read only new or changed
+ * ones; new files are appended to it, anything else rewrites it. Bad files
+ * are skipped and reported, never fatal.
+ */
+export async function scanHistory(historyDir: string, options: ScanOptions): Promise<HistoryScan> {
+  const names = await listRecordFiles(historyDir, options.displayDir);
+  const useIndex = options.useIndex ?? true;
+  const threads =
+    options.workers === 0 || names.length < (options.workerThreshold ?? WORKER_THRESHOLD)
+      ? 0
+      : Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism(), 4), 8));
+  const indexPath = path.join(historyDir, SUMMARY_INDEX_FILE);
+  const hasIndex =
+    useIndex &&
+    (await stat(indexPath).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
+
+  // Entries in index order (kept newest first), then whatever had to be read.
+  const ordered: ScanEntry[] = [];
+  const covered = new Uint8Array(names.length);
+  let reused = 0;
+  let stale = 0;
+  if (hasIndex) {
+    // One thread stats every file while this one parses the index (two cores, two threads).
+    const statsPending =
+      threads > 0 ? statInWorkers(historyDir, names, 1) : Promise.resolve(statChunk(historyDir, names));
+    const index = await loadSummaryIndex(historyDir);
+    const stats = await statsPending;
+    const position = new Map<string, number>();
+    for (let i = 0; i < names.length; i++) position.set(names[i]!, i);
+    for (const entry of index) {
+      const i = position.get(entryFile(entry));
+      const problem = isProblemRow(entry);
+      if (
+        i !== undefined &&
+        covered[i] === 0 &&
+        stats[2 * i] === (problem ? entry[1] : entry[9]) &&
+        stats[2 * i + 1] === (problem ? entry[2] : entry[10])
+      ) {
+        covered[i] = 1;
+        ordered.push(entry);
+        reused++;
+      } else {
+        stale++;
+      }
+    }
+  }
+  const readNames = names.filter((_, i) => covered[i] === 0);
+  const readThreads = readNames.length < (options.workerThreshold ?? WORKER_THRESHOLD) ? 0 : threads;
+  const added =
+    readThreads > 0
+      ? await readInWorkers(historyDir, readNames, readThreads)
+      : (JSON.parse(scanChunk(historyDir, readNames)) as ScanEntry[]);
+  for (const entry of added) ordered.push(entry);
+
+  const rows: HistoryRow[] = [];
+  const problems: HistoryScanProblem[] = [];
+  for (const entry of ordered) {
+    if (isProblemRow(entry)) problems.push({ file: `${options.displayDir}/${entry[0]}`, reason: entry[3] });
+    else rows.push(entry);
+  }
+  // TimSort: near-linear when the index order already holds.
+  rows.sort(newestFirst);
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+
+  if (useIndex) {
+    // The index is a cache: failing to write it (read-only folder) must not fail the build.
+    if (!hasIndex || stale > 0) {
+      const problemEntries = ordered.filter(isProblemRow);
+      await saveSummaryIndex(historyDir, [...rows, ...problemEntries]).catch(() => {});
+    } else if (added.length > 0) {
+      await appendSummaryIndex(historyDir, added).catch(() => {});
+    }
+  }
+  return {
+    rows,
+    problems,
+    stats: {
+      files: names.length,
+      reused,
+      read: readNames.length,
+      workers: threads,
+    },
+  };
+}
+
+async function listRecordFiles(historyDir: string, displayDir: string): Promise<string[]> {
+  try {
+    const names = (await readdir(historyDir)).filter(
+      (name) => name.endsWith('.json') && !name.startsWith('.'),
+    );
+    return names.sort();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(`${displayDir}: history folder not found`, displayDir);
+    if (code === 'ENOTDIR') throw new ValidationError(`${displayDir}: not a folder`, displayDir);
+    throw new ValidationError(`${displayDir}: cannot read history folder (${code ?? 'error'})`, displayDir);
+  }
+}
+
+function newestFirst(a: HistoryRow, b: HistoryRow): number {
+  if (a[1] !== b[1]) return a[1] < b[1] ? 1 : -1;
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const scanChunk = ${scanChunk.toString()};
+const statChunk = ${statChunk.toString()};
+if (workerData.mode === 'stat') {
+  const stats = statChunk(workerData.dir, workerData.names);
+  parentPort.postMessage(stats, [stats.buffer]);
+} else {
+  parentPort.postMessage(scanChunk(workerData.dir, workerData.names));
+}
+`;
+
+/** Runs one chunk of `names` per thread; results come back in order. */
+function inWorkers(
+  mode: 'stat' | 'read',
+  dir: string,
+  names: string[],
+  count: number,
+): Promise<ChunkMessage[]> {
+  const size = Math.ceil(names.length / count);
+  return Promise.all(
+    Array.from(
+      { length: count },
+      (_, w) =>
+        new Promise<ChunkMessage>((resolve, reject) => {
+          const worker = new Worker(WORKER_SOURCE, {
+            eval: true,
+            workerData: { mode, dir, names: names.slice(w * size, (w + 1) * size) },
+          });
+          worker.once('message', (message: ChunkMessage) => {
+            resolve(message);
+            void worker.terminate();
+          });
+          worker.once('error', reject);
+          worker.once('exit', (code) => {
+            if (code !== 0) reject(new Error(`history reader thread exited with code ${code}`));
+          });
+        }),
+    ),
+  );
+}
+
+async function statInWorkers(dir: string, names: string[], count: number): Promise<Float64Array> {
+  const parts = (await inWorkers('stat', dir, names, count)) as Float64Array[];
+  const all = new Float64Array(names.length * 2);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
+}
+
+/** Each thread returns JSON text: one copy across threads instead of cloning objects. */
+async function readInWorkers(dir: string, names: string[], count: number): Promise<ScanEntry[]> {
+  const parts = (await inWorkers('read', dir, names, count)) as string[];
+  return parts.flatMap((text) => JSON.parse(text) as ScanEntry[]);
+}

@@ -1,0 +1,41 @@
+export {
+  type BuildDashboardOptions,
+  buildDashboard,
+  DASHBOARD_FORMATS,
+  type DashboardBuildResult,
+  type DashboardFormat,
+  DEFAULT_DASHBOARD_FORMAT,
+  DEFAULT_SUMMARY_OUTPUT,
+  defaultDashboardOutput,
+  loadDashboardSummary,
+  renderDashboard,
+  type WorkspaceFile,
+} from './dashboard-build.js';
+export { evaluateGate, type GateResult, type GateThresholds, parseSuccessRate } from './dashboard-gate.js';
+export { type HistoryScan, type HistoryScanProblem, type ScanOptions, scanHistory } from './history-scan.js';
+export { markdownCode } from './markdown-escape.js';
+export { renderCsv } from './render-csv.js';
+export { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
+export { renderJson } from './render-json.js';
+export { formatRate, MARKDOWN_LIST_LIMIT, renderMarkdown } from './render-markdown.js';
+export { reportBuildAction } from './report-build-action.js';
+export {
+  entryFile,
+  type HistoryProblemRow,
+  type HistoryRow,
+  isProblemRow,
+  type ScanEntry,
+} from './scan-chunk.js';
+export {
+  type DashboardSummary,
+  type DaySeries,
+  type NameCount,
+  type RecordLine,
+  SUMMARY_SCHEMA_VERSION,
+  summarizeHistory,
+  taskFamily,
+  templateOfTask,
+} from './summarize-history.js';
+export { SUMMARY_INDEX_FILE } from './summary-index.js';
+export { escapeXml, runsPerDayChart, successRateChart, topBarsChart } from './svg-charts.js';
+export { inWindow, parseTimeWindow, parseWindowBound, type TimeWindow } from './time-window.js';

@@ -1,0 +1,142 @@
+// Dashboard benchmark over synthetic history, whole `sdetkit` processes:
+//   node scripts/bench-dashboard.mjs [--records 100000,10000] [--format html]
+// For each size: a cold build (no summary index), then a warm rebuild after
+// adding 10 new records. Prints wall time and the CLI's peak memory (maxRSS).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createRunRecord,
+  RUN_RECORD_SCHEMA_VERSION,
+  serializeRunRecord,
+} from '../packages/core-runs/dist/index.js';
+
+const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const sizes = option('--records', '10000,100000').split(',').map(Number);
+const format = option('--format', 'html');
+const ACTIONS = ['fs.write', 'fs.read', 'shell.run', 'report.build', 'repo.audit'];
+
+function record(i) {
+  const action = ACTIONS[i % ACTIONS.length];
+  const failed = i % 9 === 0;
+  return createRunRecord({
+    schema_version: RUN_RECORD_SCHEMA_VERSION,
+    captured_at: `${new Date(Date.UTC(2024, 0, 1) + i * 300_000).toISOString().slice(0, 19)}Z`,
+    task:
+      i % 5 === 0
+        ? `template:repo-health-audit #${i}`
+        : `action ${action} {"path":".sdetkit/agent/workdir/f${i}.txt"}`,
+    status: failed ? 'error' : 'ok',
+    config_sha256: 'c'.repeat(64),
+    steps: [
+      {
+        step_id: 'step-1',
+        role: 'manager',
+        kind: 'plan',
+        action: null,
+        message: `explicit action ${action}`,
+        status: 'ok',
+      },
+      {
+        step_id: 'step-2',
+        role: 'worker',
+        kind: 'action',
+        action,
+        message: `${action}: ok`,
+        status: failed ? 'error' : 'ok',
+      },
+      {
+        step_id: 'step-3',
+        role: 'reviewer',
+        kind: 'review',
+        action: null,
+        message: failed ? 'rejected' : 'accepted',
+        status: failed ? 'error' : 'ok',
+      },
+    ],
+    actions: [
+      {
+        action,
+        worker_id: `worker-${(i % 2) + 1}`,
+        params: { path: `.sdetkit/agent/workdir/f${i}.txt` },
+        ok: !failed,
+        approved: action === 'shell.run',
+        denied: false,
+        policy: {
+          verdict: 'allowed',
+          reason: 'allowed',
+          approval: {
+            required: false,
+            approved: false,
+            method: 'not-required',
+            reason: 'no approval needed',
+          },
+        },
+        payload: { path: `.sdetkit/agent/workdir/f${i}.txt`, bytes: 1, sha256: 'd'.repeat(64) },
+      },
+    ],
+    outputs: {
+      plan: { source: 'explicit', note: 'n', planned: 1 },
+      review: { accepted: !failed, reasons: [] },
+      artifacts: [],
+      skipped: [],
+    },
+    cache: { enabled: true, keys: [] },
+  });
+}
+
+function writeRecords(dir, from, to) {
+  for (let i = from; i < to; i++) {
+    const r = record(i);
+    writeFileSync(path.join(dir, `${r.hash}.json`), serializeRunRecord(r));
+  }
+}
+
+function build(workspace) {
+  const preload = path.join(workspace, 'rss.cjs');
+  const start = process.hrtime.bigint();
+  const result = spawnSync(
+    process.execPath,
+    ['--require', preload, cli, 'agent', 'dashboard', 'build', '--format', format],
+    {
+      cwd: workspace,
+      encoding: 'utf8',
+    },
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`dashboard build failed: ${result.stderr}`);
+  const rss = Number(/maxrss=(\d+)/.exec(result.stderr)?.[1] ?? Number.NaN) / 1024;
+  return { ms, rss };
+}
+
+console.log(`| records | build | wall (ms) | peak RSS (MiB) |`);
+console.log('| ---: | --- | ---: | ---: |');
+for (const size of sizes) {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-dash-'));
+  try {
+    const history = path.join(workspace, '.sdetkit/agent/history');
+    mkdirSync(history, { recursive: true });
+    writeFileSync(
+      path.join(workspace, 'rss.cjs'),
+      "process.on('exit', () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n",
+    );
+    writeRecords(history, 0, size);
+    const cold = build(workspace);
+    console.log(`| ${size} | cold (${format}) | ${cold.ms.toFixed(0)} | ${cold.rss.toFixed(0)} |`);
+    writeRecords(history, size, size + 10);
+    const warm = build(workspace);
+    console.log(`| ${size} | warm, +10 records | ${warm.ms.toFixed(0)} | ${warm.rss.toFixed(0)} |`);
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+}
+console.log(
+  `\nnode ${process.version}, ${process.platform}/${process.arch}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}`,
+);
