@@ -125,7 +125,7 @@ for (const size of sizes) {
     mkdirSync(history, { recursive: true });
     writeFileSync(
       path.join(workspace, 'rss.cjs'),
-      "process.on('exit', () => process.stderr.write(`maxrss=${process.resourceUsage().maxRSS}\\n`));\n",
+      "process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n'));\n",
     );
     writeRecords(history, 0, size);
     const cold = build(workspace);
