@@ -5,7 +5,7 @@ import { summarizeHistory } from './summarize-history.js';
 function summaryWith(ok: number, failed: number) {
   const rows = [
     ...Array.from({ length: ok }, (_, i) => [
-      'a'.repeat(63) + (i % 10),
+      `${'a'.repeat(63)}${i % 10}.json`,
       `2024-01-01T00:00:0${i % 10}Z`,
       'ok',
       't',
@@ -18,7 +18,7 @@ function summaryWith(ok: number, failed: number) {
       1,
     ]),
     ...Array.from({ length: failed }, (_, i) => [
-      'b'.repeat(63) + (i % 10),
+      `${'b'.repeat(63)}${i % 10}.json`,
       `2024-01-02T00:00:0${i % 10}Z`,
       'error',
       't',

@@ -3,16 +3,11 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
-import {
-  entryFile,
-  type HistoryRow,
-  isProblemRow,
-  type ScanEntry,
-  scanChunk,
-  statChunk,
-} from './scan-chunk.js';
+import { sortNewestFirst } from './newest-first.js';
+import { type HistoryRow, isProblemRow, type ScanEntry, scanChunk, statChunk } from './scan-chunk.js';
 import {
   appendSummaryIndex,
+  indexLine,
   loadSummaryIndex,
   SUMMARY_INDEX_FILE,
   saveSummaryIndex,
@@ -84,7 +79,7 @@ export async function scanHistory(historyDir: string, options: ScanOptions): Pro
     const position = new Map<string, number>();
     for (let i = 0; i < names.length; i++) position.set(names[i]!, i);
     for (const entry of index) {
-      const i = position.get(entryFile(entry));
+      const i = position.get(entry[0]);
       const problem = isProblemRow(entry);
       if (
         i !== undefined &&
@@ -102,30 +97,33 @@ export async function scanHistory(historyDir: string, options: ScanOptions): Pro
   }
   const readNames = names.filter((_, i) => covered[i] === 0);
   const readThreads = readNames.length < (options.workerThreshold ?? WORKER_THRESHOLD) ? 0 : threads;
-  const added =
+  // JSON text from the reader(s): parsed here, and reused as index lines on a full rebuild.
+  const texts =
     readThreads > 0
       ? await readInWorkers(historyDir, readNames, readThreads)
-      : (JSON.parse(scanChunk(historyDir, readNames)) as ScanEntry[]);
+      : [scanChunk(historyDir, readNames)];
+  const added: ScanEntry[] = [];
+  for (const text of texts) for (const entry of JSON.parse(text) as ScanEntry[]) added.push(entry);
   for (const entry of added) ordered.push(entry);
 
-  const rows: HistoryRow[] = [];
+  let rows: HistoryRow[] = [];
   const problems: HistoryScanProblem[] = [];
   for (const entry of ordered) {
     if (isProblemRow(entry)) problems.push({ file: `${options.displayDir}/${entry[0]}`, reason: entry[3] });
     else rows.push(entry);
   }
-  // TimSort: near-linear when the index order already holds.
-  rows.sort(newestFirst);
+  rows = sortNewestFirst(rows);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
   if (useIndex) {
     // The index is a cache: failing to write it (read-only folder) must not fail the build.
-    if (!hasIndex || stale > 0) {
-      const problemEntries = ordered.filter(isProblemRow);
-      await saveSummaryIndex(historyDir, [...rows, ...problemEntries]).catch(() => {});
-    } else if (added.length > 0) {
-      await appendSummaryIndex(historyDir, added).catch(() => {});
-    }
+    if (!hasIndex)
+      await saveSummaryIndex(
+        historyDir,
+        texts.map((text) => text.slice(1, -1)),
+      ).catch(() => {});
+    else if (stale > 0) await saveSummaryIndex(historyDir, [indexLine(ordered)]).catch(() => {});
+    else await appendSummaryIndex(historyDir, added).catch(() => {});
   }
   return {
     rows,
@@ -151,11 +149,6 @@ async function listRecordFiles(historyDir: string, displayDir: string): Promise<
     if (code === 'ENOTDIR') throw new ValidationError(`${displayDir}: not a folder`, displayDir);
     throw new ValidationError(`${displayDir}: cannot read history folder (${code ?? 'error'})`, displayDir);
   }
-}
-
-function newestFirst(a: HistoryRow, b: HistoryRow): number {
-  if (a[1] !== b[1]) return a[1] < b[1] ? 1 : -1;
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
 const WORKER_SOURCE = `
@@ -211,8 +204,7 @@ async function statInWorkers(dir: string, names: string[], count: number): Promi
   return all;
 }
 
-/** Each thread returns JSON text: one copy across threads instead of cloning objects. */
-async function readInWorkers(dir: string, names: string[], count: number): Promise<ScanEntry[]> {
-  const parts = (await inWorkers('read', dir, names, count)) as string[];
-  return parts.flatMap((text) => JSON.parse(text) as ScanEntry[]);
+/** Each thread returns JSON text: one string copy across threads instead of cloning objects. */
+async function readInWorkers(dir: string, names: string[], count: number): Promise<string[]> {
+  return (await inWorkers('read', dir, names, count)) as string[];
 }

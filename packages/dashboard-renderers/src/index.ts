@@ -20,10 +20,10 @@ export { renderJson } from './render-json.js';
 export { formatRate, MARKDOWN_LIST_LIMIT, renderMarkdown } from './render-markdown.js';
 export { reportBuildAction } from './report-build-action.js';
 export {
-  entryFile,
   type HistoryProblemRow,
   type HistoryRow,
   isProblemRow,
+  rowHash,
   type ScanEntry,
 } from './scan-chunk.js';
 export {

@@ -1,11 +1,11 @@
 /**
  * One summarized history file as a compact tuple (cheap to clone between
  * threads, store in the summary index and hold 100,000 of):
- * `[hash, captured_at, status, task, actions, workers, approved, denied,
- * failed_after_approval, size, mtime_ms]`.
+ * `[file, captured_at, status, task, actions, workers, approved, denied,
+ * failed_after_approval, size, mtime_ms]`, where `file` is `<hash>.json`.
  */
 export type HistoryRow = [
-  hash: string,
+  file: string,
   captured_at: string,
   status: 'ok' | 'error',
   task: string,
@@ -27,9 +27,9 @@ export function isProblemRow(entry: ScanEntry): entry is HistoryProblemRow {
   return entry.length === 4;
 }
 
-/** The file a scan entry describes. */
-export function entryFile(entry: ScanEntry): string {
-  return isProblemRow(entry) ? entry[0] : `${entry[0]}.json`;
+/** The record hash of a row (its file name without `.json`). */
+export function rowHash(row: HistoryRow): string {
+  return row[0].slice(0, -5);
 }
 
 /**
@@ -129,7 +129,7 @@ export function scanChunk(dir: string, names: string[]): string {
         continue;
       }
       out.push([
-        hash,
+        name,
         capturedAt,
         status,
         task,

@@ -102,9 +102,10 @@ export function summarizeHistory(
   let streakOpen = true;
 
   for (const row of rows) {
-    const [hash, capturedAt, status, task, rowActions, rowWorkers, approved, denied, failedAfterApproval] =
+    const [file, capturedAt, status, task, rowActions, rowWorkers, approved, denied, failedAfterApproval] =
       row;
     if (!inWindow(capturedAt, window)) continue;
+    const hash = file.slice(0, -5);
     records.push({ hash, captured_at: capturedAt, status, task, action_count: rowActions.length });
     const ok = status === 'ok';
     if (ok) success++;

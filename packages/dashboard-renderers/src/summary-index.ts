@@ -5,11 +5,11 @@ import type { ScanEntry } from './scan-chunk.js';
 
 /** Lives inside the history folder; readers of history skip dot files. */
 export const SUMMARY_INDEX_FILE = '.sdetkit-summary-index.jsonl';
-const HEADER = '{"sdetkit_summary_index":3}';
+const HEADER = '{"sdetkit_summary_index":4}';
 
 /**
- * Loads the summary index (JSON Lines: a header, then one scan entry per
- * line), in file order. A missing, corrupt, truncated or
+ * Loads the summary index: a header line, then lines of comma-separated
+ * scan entries (a full write is one line; each append adds a line). A missing, corrupt, truncated or
  * foreign index is treated as empty: it is a cache, never a source of truth,
  * and size and mtime decide whether an entry is reused.
  */
@@ -38,23 +38,26 @@ export async function loadSummaryIndex(historyDir: string): Promise<ScanEntry[]>
   return list as ScanEntry[];
 }
 
-function lines(entries: Iterable<ScanEntry>): string {
-  let text = '';
-  // Unreadable files (size -1) are not cached: they are retried next time.
-  for (const entry of entries) if (entry[1] !== -1) text += `${JSON.stringify(entry)}\n`;
-  return text;
-}
-
-/** Rewrites the whole index atomically. */
-export async function saveSummaryIndex(historyDir: string, entries: Iterable<ScanEntry>): Promise<void> {
-  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), `${HEADER}\n${lines(entries)}`);
+/** One index line: entries as JSON, comma-separated (what `JSON.stringify(list)` holds between its brackets). */
+export function indexLine(entries: readonly ScanEntry[]): string {
+  return JSON.stringify(entries).slice(1, -1);
 }
 
 /**
- * Appends entries for new files. A crash mid-append leaves a truncated last
- * line, which makes the next load discard the index and rebuild it.
+ * Rewrites the whole index atomically from index lines (see `indexLine`).
+ * Entries of unreadable files (size -1) may be included: they never match a
+ * later stat, so those files are simply read again.
  */
-export async function appendSummaryIndex(historyDir: string, entries: Iterable<ScanEntry>): Promise<void> {
-  const text = lines(entries);
-  if (text !== '') await appendFile(path.join(historyDir, SUMMARY_INDEX_FILE), text);
+export async function saveSummaryIndex(historyDir: string, lineTexts: readonly string[]): Promise<void> {
+  const body = lineTexts.filter((line) => line !== '').join('\n');
+  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), `${HEADER}\n${body}${body ? '\n' : ''}`);
+}
+
+/**
+ * Appends one line of entries for new files. A crash mid-append leaves a
+ * truncated last line, which makes the next load discard the index.
+ */
+export async function appendSummaryIndex(historyDir: string, entries: readonly ScanEntry[]): Promise<void> {
+  if (entries.length > 0)
+    await appendFile(path.join(historyDir, SUMMARY_INDEX_FILE), `${indexLine(entries)}\n`);
 }

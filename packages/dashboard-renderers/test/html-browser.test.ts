@@ -90,7 +90,7 @@ describe('html dashboard in a real browser', () => {
       expect(chart.shapes).toBeGreaterThan(0);
     }
 
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(dialogs).toEqual([]);
     expect(await page.$$('script')).toHaveLength(0);
     expect(requests).toEqual([]);
