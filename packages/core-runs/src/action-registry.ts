@@ -11,6 +11,8 @@ export interface ActionContext {
   resolvePath(relative: string): Promise<string>;
   /** Aborted when the step times out or the run is cancelled. */
   signal: AbortSignal;
+  /** The run's timestamp (`YYYY-MM-DDTHH:MM:SSZ`), for anything the action records. */
+  capturedAt: string;
 }
 
 /** What a handler returns: `ok`, a JSON payload for the record, and files it wrote. */

@@ -101,7 +101,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
       continue;
     }
     const workerId = WORKER_IDS[index % WORKER_IDS.length]!;
-    const result = await executePlannedAction(planned.action, planned.params, workerId, options);
+    const result = await executePlannedAction(planned.action, planned.params, workerId, {
+      ...options,
+      capturedAt,
+    });
     actions.push(result.action);
     for (const artifact of result.artifacts) artifacts.add(artifact);
     steps.push({
@@ -166,6 +169,8 @@ export async function executePlannedAction(
     'workspaceRoot' | 'config' | 'registry' | 'approvalGate' | 'extraWriteRoots'
   > & {
     signal?: AbortSignal;
+    /** The run's timestamp, handed to the action. */
+    capturedAt?: string;
   },
 ): Promise<ExecutedAction> {
   const { registry, workspaceRoot, config } = options;
@@ -223,6 +228,7 @@ export async function executePlannedAction(
       workspaceRoot,
       config,
       signal: options.signal ?? new AbortController().signal,
+      capturedAt: options.capturedAt ?? formatCapturedAt(new Date()),
       resolvePath: async (relative) => (await resolveWorkspacePath(workspaceRoot, relative)).absolute,
     });
     return {

@@ -77,6 +77,14 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
   return current?.shape;
 }
 
+/** The 1-based line of a dotted path in YAML text, when the path exists. */
+export function yamlLineOf(text: string, path: readonly (string | number)[]): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  if (doc.errors.length > 0) return undefined;
+  return lineOf(doc, lineCounter, path.map(String));
+}
+
 /** Parses config text; an empty file means "all defaults". */
 export function parseAgentConfig(text: string, file: string): AgentConfig {
   return parseYamlWithSchema(text, agentConfigSchema, file);

@@ -24,6 +24,7 @@ export {
   parseAgentConfig,
   parseYamlWithSchema,
   renderDefaultConfigYaml,
+  yamlLineOf,
 } from './config-loader.js';
 export {
   type AgentConfig,

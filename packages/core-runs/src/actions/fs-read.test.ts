@@ -18,6 +18,7 @@ describe('fs.read', () => {
       workspaceRoot: ws.root,
       config: defaultAgentConfig(),
       signal: new AbortController().signal,
+      capturedAt: '2024-01-01T00:00:00Z',
       resolvePath: async (p: string) => path.join(ws.root, p),
     };
     const outcome = await fsReadAction.handler(

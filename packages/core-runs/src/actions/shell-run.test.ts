@@ -16,6 +16,7 @@ beforeEach(async () => {
     workspaceRoot: ws.root,
     config,
     signal: new AbortController().signal,
+    capturedAt: '2024-01-01T00:00:00Z',
     resolvePath: async (p) => `${ws.root}/${p}`,
   };
 });
