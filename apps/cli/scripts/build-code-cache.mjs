@@ -30,6 +30,8 @@ try {
     await commands.historyExportCommand({ historyDir: '.sdetkit/agent/history', format: 'csv' });
     await commands.doctorCommand({ config });
     await commands.dashboardBuildCommand({ historyDir: '.sdetkit/agent/history', format: 'html' });
+    await commands.templatesListCommand();
+    await commands.templatesRunCommand('report-dashboard', { config, set: [] });
   });
   writeFileSync(`${bundle}${CODE_CACHE_SUFFIX}`, cache);
 } finally {

@@ -178,6 +178,108 @@ export function createProgram(emit: Emit, version: string): Command {
     )
     .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().dashboardGateCommand(opts))));
 
+  const templates = agent
+    .command('templates')
+    .description('the automation template catalog: list, show, run, pack, verify, install, validate');
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+  templates
+    .command('list')
+    .description('every template: id, title, version, description, source')
+    .addHelpText('after', example('sdetkit agent templates list'))
+    .action(async () => emit(Promise.resolve().then(() => loadCommands().templatesListCommand())));
+
+  templates
+    .command('show')
+    .description('one template: metadata, inputs, workflow, source')
+    .argument('<id>', 'template id')
+    .addHelpText('after', example('sdetkit agent templates show report-dashboard'))
+    .action(async (id) => emit(Promise.resolve().then(() => loadCommands().templatesShowCommand(id))));
+
+  templates
+    .command('run')
+    .description(
+      'run a template under policy; prints the template run record (exit 1 if its status is error)',
+    )
+    .argument('<id>', 'template id')
+    .option('--set <key=value>', 'an input value, typed against its declared type (repeatable)', collect, [])
+    .option('--output-dir <dir>', 'output folder (default: .sdetkit/agent/template-runs/<id>)')
+    .option('--dry-run', 'render every step and show its policy verdict; run and write nothing', false)
+    .option('--approve', 'approve dangerous steps for this run', false)
+    .addOption(configOption())
+    .addHelpText(
+      'after',
+      example(
+        'sdetkit agent templates run report-dashboard --set since=2024-03-01',
+        'sdetkit agent templates run ci-artifact-bundle --dry-run',
+      ),
+    )
+    .action(async (id, opts) =>
+      emit(Promise.resolve().then(() => loadCommands().templatesRunCommand(id, opts))),
+    );
+
+  templates
+    .command('run-all')
+    .description('run every template; exit 1 if any ends in error')
+    .option(
+      '--output-dir <dir>',
+      "parent output folder; each template writes to <dir>/<id> (default: each template's own)",
+    )
+    .option('--approve', 'approve dangerous steps', false)
+    .addOption(configOption())
+    .addHelpText(
+      'after',
+      example(
+        'sdetkit agent templates run-all',
+        'sdetkit agent templates run-all --output-dir build/templates',
+      ),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().templatesRunAllCommand(opts))));
+
+  templates
+    .command('pack')
+    .description('deterministic, checksummed tar of the catalog (templates, catalog.json, SHA256SUMS)')
+    .addOption(
+      new Option('--output <file>', 'pack file').default('.sdetkit/agent/templates/automation-templates.tar'),
+    )
+    .addHelpText(
+      'after',
+      example(
+        'sdetkit agent templates pack',
+        'sdetkit agent templates pack --output dist/templates-1.0.0.tar',
+      ),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().templatesPackCommand(opts))));
+
+  templates
+    .command('verify')
+    .description('check every checksum and entry of a pack; exit 1 on any mismatch')
+    .argument('<pack>', 'pack file')
+    .addHelpText(
+      'after',
+      example('sdetkit agent templates verify .sdetkit/agent/templates/automation-templates.tar'),
+    )
+    .action(async (pack) => emit(Promise.resolve().then(() => loadCommands().templatesVerifyCommand(pack))));
+
+  templates
+    .command('install')
+    .description('verify a pack, then install its templates (refuses entries that escape the target)')
+    .argument('<pack>', 'pack file')
+    .addOption(new Option('--target <dir>', 'where templates go').default('templates/automations'))
+    .option('--force', 'replace templates whose content differs', false)
+    .addHelpText('after', example('sdetkit agent templates install vendor/acme-templates.tar'))
+    .action(async (pack, opts) =>
+      emit(Promise.resolve().then(() => loadCommands().templatesInstallCommand(pack, opts))),
+    );
+
+  templates
+    .command('validate')
+    .description(
+      'lint the catalog: schema, duplicate ids, unknown actions and references; exit 1 on problems',
+    )
+    .addHelpText('after', example('sdetkit agent templates validate'))
+    .action(async () => emit(Promise.resolve().then(() => loadCommands().templatesValidateCommand())));
+
   const actions = agent.command('actions').description('the action registry');
   actions
     .command('list', { isDefault: true })

@@ -8,7 +8,15 @@ describe('sdetkit agent actions list', () => {
     const { actions } = result.json as {
       actions: { id: string; input_schema: { properties: object }; examples: unknown[] }[];
     };
-    expect(actions.map((a) => a.id)).toEqual(['fs.read', 'fs.write', 'report.build', 'shell.run']);
+    expect(actions.map((a) => a.id)).toEqual([
+      'artifacts.bundle',
+      'fs.read',
+      'fs.write',
+      'report.build',
+      'report.render',
+      'shell.run',
+      'template.run',
+    ]);
     const write = actions.find((a) => a.id === 'fs.write')!;
     expect(Object.keys(write.input_schema.properties).sort()).toEqual(['content', 'path']);
     expect(write.examples.length).toBeGreaterThan(0);

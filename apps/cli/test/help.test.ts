@@ -12,6 +12,8 @@ const COMMANDS = [
   ['agent', 'actions', 'list'],
   ['agent', 'dashboard', 'build'],
   ['agent', 'dashboard', 'gate'],
+  ['agent', 'templates', 'run'],
+  ['agent', 'templates', 'pack'],
 ];
 
 describe('--help', () => {

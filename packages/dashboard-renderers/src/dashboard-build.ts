@@ -1,5 +1,5 @@
 import { sha256Hex, writeFileAtomic } from '@sdetkit/core-runs';
-import { DEFAULT_WORKDIR } from '@sdetkit/policy';
+import { DEFAULT_WORKDIR, isSdetkitError } from '@sdetkit/policy';
 import { scanHistory } from './history-scan.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
@@ -35,6 +35,8 @@ export interface BuildDashboardOptions {
   /** Printed in the dashboard only when given (keeps output byte-identical otherwise). */
   generatedAt?: string | null;
   useIndex?: boolean;
+  /** Treat a missing history folder as empty instead of an error (agent and template runs on fresh workspaces). */
+  allowMissingHistory?: boolean;
 }
 
 export interface DashboardBuildResult {
@@ -63,11 +65,21 @@ export function renderDashboard(summary: DashboardSummary, format: DashboardForm
 /** Loads the window's summary from a history folder. */
 export async function loadDashboardSummary(
   history: WorkspaceFile,
-  options: { window?: TimeWindow; generatedAt?: string | null; useIndex?: boolean } = {},
+  options: {
+    window?: TimeWindow;
+    generatedAt?: string | null;
+    useIndex?: boolean;
+    allowMissingHistory?: boolean;
+  } = {},
 ): Promise<DashboardSummary> {
   const scan = await scanHistory(history.absolute, {
     displayDir: history.relative,
     ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
+  }).catch((error: unknown) => {
+    if (options.allowMissingHistory && isSdetkitError(error) && error.code === 'not_found') {
+      return { rows: [], problems: [], stats: { files: 0, reused: 0, read: 0, workers: 0 } };
+    }
+    throw error;
   });
   return summarizeHistory(scan.rows, {
     ...(options.window ? { window: options.window } : {}),

@@ -14,8 +14,9 @@ const paramsSchema = z.strictObject({
   output: z.string().min(1).optional(),
   summary_output: z.string().min(1).optional(),
   history_dir: z.string().min(1).default(DEFAULT_HISTORY_DIR),
-  since: z.string().optional(),
-  until: z.string().optional(),
+  // Empty means no bound, so templates can pass an unset input through.
+  since: z.string().optional().transform((v) => (v === '' ? undefined : v)),
+  until: z.string().optional().transform((v) => (v === '' ? undefined : v)),
 });
 
 type ReportParams = z.output<typeof paramsSchema>;
@@ -57,6 +58,8 @@ export const reportBuildAction = defineAction({
       output: await file(output),
       ...(summary ? { summaryOutput: await file(summary) } : {}),
       window: parseTimeWindow(params.since, params.until),
+      // A fresh workspace has no history yet: its dashboard says "no runs".
+      allowMissingHistory: true,
     });
     return {
       ok: true,

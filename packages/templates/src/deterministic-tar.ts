@@ -67,11 +67,18 @@ export async function readTarFiles(archive: Buffer, limits: ReadTarLimits = {}):
   const files: TarFile[] = [];
   const names = new Set<string>();
   let total = 0;
+  let failure: ValidationError | undefined;
   const finished = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
-      const fail = (why: string) => {
+      const skip = () => {
+        stream.on('end', next);
         stream.resume();
-        extract.destroy(new ValidationError(`archive entry ${JSON.stringify(header.name)}: ${why}`));
+      };
+      // After the first refusal the rest is drained, not read: one clear error, no partial result.
+      if (failure) return skip();
+      const fail = (why: string) => {
+        failure = new ValidationError(`archive entry ${JSON.stringify(header.name)}: ${why}`);
+        skip();
       };
       if (header.type !== 'file') return fail(`type ${header.type} is not allowed (regular files only)`);
       let name: string;
@@ -95,7 +102,7 @@ export async function readTarFiles(archive: Buffer, limits: ReadTarLimits = {}):
       });
       stream.on('error', reject);
     });
-    extract.on('finish', resolve);
+    extract.on('finish', () => (failure ? reject(failure) : resolve()));
     extract.on('error', reject);
   });
   extract.end(archive);

@@ -19,7 +19,7 @@ export {
   resolveReference,
   UnknownReferenceError,
 } from './interpolation.js';
-export { reportRenderAction } from './report-render-action.js';
+export { type CatalogFileResolver, createReportRenderAction } from './report-render-action.js';
 export { containsSecret, REDACTED, redactFile, redactValue } from './secret-redaction.js';
 export { type CatalogSources, REPO_TEMPLATES_DIR, TemplateCatalog } from './template-catalog.js';
 export { loadTemplateDir, parseTemplate } from './template-loader.js';

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type ActionRegistry,
@@ -136,6 +137,8 @@ export async function runTemplate(options: TemplateRunOptions): Promise<Template
   const { definition } = options.template;
   const prepared = await prepare(options);
   const { context, secretValues, outputDir } = prepared;
+  // The run's own folder exists before any step, so steps may read it (bundle it, list it).
+  await mkdir(outputDir.absolute, { recursive: true });
   const steps: TemplateStepRecord[] = [];
   const artifacts = new Set<string>();
   let status: 'ok' | 'error' = 'ok';

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { createAgentRegistry } from '../agent-registry.js';
+import { createAgentRuntime } from '../agent-runtime.js';
+import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
 
 /** The action registry: id, description, examples and the input JSON Schema. */
 export async function actionsListCommand(): Promise<CommandResult> {
-  const actions = createAgentRegistry()
-    .list()
+  const actions = createAgentRuntime({ workspaceRoot: process.cwd(), approvalGate: cliApprovalGate(false) })
+    .registry.list()
     .map((action) => ({
       id: action.id,
       description: action.description,

@@ -6,3 +6,13 @@ export { doctorCommand } from './doctor.js';
 export { historyExportCommand, historyListCommand } from './history.js';
 export { initCommand } from './init.js';
 export { runCommand } from './run.js';
+export {
+  templatesInstallCommand,
+  templatesListCommand,
+  templatesPackCommand,
+  templatesRunAllCommand,
+  templatesRunCommand,
+  templatesShowCommand,
+  templatesValidateCommand,
+  templatesVerifyCommand,
+} from './templates.js';

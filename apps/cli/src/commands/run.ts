@@ -5,8 +5,9 @@ import {
   FileHistoryStore,
   runTask,
 } from '@sdetkit/core-runs';
-import { createApprovalGate, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
-import { createAgentRegistry } from '../agent-registry.js';
+import { DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
+import { createAgentRuntime } from '../agent-runtime.js';
+import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 
@@ -32,16 +33,15 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
   const clock = clockFromEnv();
   const cacheDir = await resolveFlagPath('--cache-dir', opts.cacheDir);
   const historyDir = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const approvalGate = cliApprovalGate(opts.approve);
+  const runtime = createAgentRuntime({ workspaceRoot: root, approvalGate });
   const record = await runTask({
     task,
     workspaceRoot: root,
     config,
-    registry: createAgentRegistry(),
-    approvalGate: createApprovalGate({
-      approveAll: opts.approve === true,
-      prompt: interactive ? { input: process.stdin, output: process.stderr } : undefined,
-    }),
+    registry: runtime.registry,
+    planners: runtime.planners,
+    approvalGate,
     provider: createCachedProvider(createNoneProvider(), {
       cacheDir: cacheDir.absolute,
       enabled: opts.cache,

@@ -1,0 +1,66 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type ActionRegistry, createBuiltinRegistry, type TaskPlanner } from '@sdetkit/core-runs';
+import { reportBuildAction } from '@sdetkit/dashboard-renderers';
+import type { ApprovalGate } from '@sdetkit/policy';
+import {
+  artifactsBundleAction,
+  createReportRenderAction,
+  createTemplateRunAction,
+  REPO_TEMPLATES_DIR,
+  TemplateCatalog,
+  templateTaskPlanner,
+} from '@sdetkit/templates';
+
+/** The catalog bundled with the CLI (copied into dist/catalog at build time). */
+export function builtinCatalogDir(): string {
+  // The command bundle is CommonJS, so __dirname is its folder (dist/).
+  return path.join(__dirname, 'catalog');
+}
+
+export interface AgentRuntime {
+  registry: ActionRegistry;
+  planners: TaskPlanner[];
+  catalog(): Promise<TemplateCatalog>;
+}
+
+/**
+ * The one place that composes the full action set, task planners and
+ * template catalog for a workspace. Higher-level packages register their
+ * actions here.
+ */
+export function createAgentRuntime(options: {
+  workspaceRoot: string;
+  approvalGate: ApprovalGate;
+}): AgentRuntime {
+  const builtin = builtinCatalogDir();
+  let catalogPromise: Promise<TemplateCatalog> | undefined;
+  const catalog = () => {
+    catalogPromise ??= TemplateCatalog.load({
+      builtin: { absolute: path.join(builtin, 'automations'), display: 'builtin:automations' },
+      repo: { absolute: path.join(options.workspaceRoot, REPO_TEMPLATES_DIR), display: REPO_TEMPLATES_DIR },
+    });
+    return catalogPromise;
+  };
+  const resolveCatalogFile = async (name: string) => {
+    for (const dir of [path.join(options.workspaceRoot, 'templates'), builtin]) {
+      const candidate = path.join(dir, name);
+      if (
+        await stat(candidate).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      )
+        return candidate;
+    }
+    return undefined;
+  };
+  const registry: ActionRegistry = createBuiltinRegistry()
+    .register(reportBuildAction)
+    .register(artifactsBundleAction)
+    .register(createReportRenderAction(resolveCatalogFile));
+  registry.register(
+    createTemplateRunAction({ catalog, registry: () => registry, approvalGate: options.approvalGate }),
+  );
+  return { registry, planners: [templateTaskPlanner], catalog };
+}
