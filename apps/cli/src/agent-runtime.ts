@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ActionRegistry, createBuiltinRegistry, type TaskPlanner } from '@sdetkit/core-runs';
-import { reportBuildAction } from '@sdetkit/dashboard-renderers';
+import { reportBuildAction, reportGateAction } from '@sdetkit/dashboard-renderers';
 import type { ApprovalGate } from '@sdetkit/policy';
+import { dependencyInventoryAction, repoAuditAction } from '@sdetkit/repo-audit';
 import {
   artifactsBundleAction,
   createReportRenderAction,
@@ -57,6 +58,9 @@ export function createAgentRuntime(options: {
   };
   const registry: ActionRegistry = createBuiltinRegistry()
     .register(reportBuildAction)
+    .register(reportGateAction)
+    .register(repoAuditAction)
+    .register(dependencyInventoryAction)
     .register(artifactsBundleAction)
     .register(createReportRenderAction(resolveCatalogFile));
   registry.register(

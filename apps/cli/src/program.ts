@@ -287,5 +287,39 @@ export function createProgram(emit: Emit, version: string): Command {
     .addHelpText('after', example('sdetkit agent actions list'))
     .action(async () => emit(Promise.resolve().then(() => loadCommands().actionsListCommand())));
 
+  const repo = program.command('repo').description('repository tools');
+  repo
+    .command('audit')
+    .description(
+      'audit the repository: core, security, hygiene and deps rule packs, with waivers and baselines',
+    )
+    .addOption(
+      new Option('--profile <profile>', 'rule profile (default: .sdetkit/audit.yaml, else default)').choices([
+        'default',
+        'strict',
+      ]),
+    )
+    .option('--changed-only', 'audit only files changed since --base (needs git)', false)
+    .option('--base <ref>', 'base ref for --changed-only (default: HEAD, i.e. uncommitted changes)')
+    .addOption(
+      new Option('--format <format>', 'report format').choices(['json', 'sarif', 'md']).default('json'),
+    )
+    .option('--output <file>', 'write the report here and print a JSON summary (default: print the report)')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when findings at or above this remain')
+        .choices(['info', 'warn', 'error', 'none'])
+        .default('error'),
+    )
+    .option('--baseline', 'report only findings not in .sdetkit/audit-baseline.json', false)
+    .option('--update-baseline', 'record the current findings as the baseline', false)
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or config error.${example(
+        'sdetkit repo audit --format sarif --output repo-audit.sarif.json',
+        'sdetkit repo audit --changed-only --base origin/main --fail-on warn',
+      )}`,
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().repoAuditCommand(opts))));
+
   return program;
 }

@@ -10,7 +10,7 @@ async function emit(pending: Promise<CommandResult>): Promise<void> {
   const result = await pending;
   for (const warning of result.warnings ?? []) process.stderr.write(`agent warning: ${warning}\n`);
   for (const note of result.notes ?? []) process.stderr.write(`${note}\n`);
-  process.stdout.write(formatSortedJson(result.output));
+  process.stdout.write(result.raw ?? formatSortedJson(result.output));
   process.exitCode = result.exitCode;
 }
 

@@ -10,9 +10,12 @@ describe('sdetkit agent actions list', () => {
     };
     expect(actions.map((a) => a.id)).toEqual([
       'artifacts.bundle',
+      'deps.inventory',
       'fs.read',
       'fs.write',
+      'repo.audit',
       'report.build',
+      'report.gate',
       'report.render',
       'shell.run',
       'template.run',

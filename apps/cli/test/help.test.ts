@@ -14,6 +14,7 @@ const COMMANDS = [
   ['agent', 'dashboard', 'gate'],
   ['agent', 'templates', 'run'],
   ['agent', 'templates', 'pack'],
+  ['repo', 'audit'],
 ];
 
 describe('--help', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -43,11 +44,56 @@ describe('sdetkit agent templates', () => {
     });
   });
 
-  it('runs every template green on a fresh workspace, with the contract artifacts', async () => {
+  it('runs all nine catalog templates green on a fresh git workspace, with the contract artifacts', async () => {
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: ws.root,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@e',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@e',
+        },
+      });
+    await writeFile(path.join(ws.root, 'README.md'), '# demo\n');
+    await writeFile(
+      path.join(ws.root, 'package.json'),
+      '{"name": "demo", "dependencies": {"zod": "4.0.0"}}\n',
+    );
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'init');
     const result = await runCli(ws.root, ['agent', 'templates', 'run-all']);
     expect(result.code).toBe(0);
     const runs = (result.json as { runs: { template: string; status: string; artifacts: string[] }[] }).runs;
-    expect(runs.every((r) => r.status === 'ok')).toBe(true);
+    expect(runs.map((r) => `${r.template}:${r.status}`)).toEqual([
+      'change-only-audit:ok',
+      'ci-artifact-bundle:ok',
+      'dependency-inventory:ok',
+      'history-export:ok',
+      'pre-commit-checks:ok',
+      'release-readiness:ok',
+      'repo-health-audit:ok',
+      'report-dashboard:ok',
+      'security-governance-summary:ok',
+    ]);
+    const names = (id: string) => runs.find((r) => r.template === id)!.artifacts.map((a) => path.basename(a));
+    expect(names('repo-health-audit')).toEqual(['repo-audit.json', 'repo-audit.sarif.json']);
+    expect(names('security-governance-summary')).toEqual([
+      'security-audit.json',
+      'security-governance-summary.md',
+    ]);
+    expect(names('change-only-audit')).toEqual(['changed-only-audit.json']);
+    const inventory = JSON.parse(
+      await readFile(
+        path.join(ws.root, '.sdetkit/agent/template-runs/dependency-inventory/dependencies.json'),
+        'utf8',
+      ),
+    );
+    expect(inventory.dependencies).toEqual([
+      expect.objectContaining({ ecosystem: 'npm', name: 'zod', version: '4.0.0' }),
+    ]);
     const dashboard = runs.find((r) => r.template === 'report-dashboard')!;
     expect(dashboard.artifacts).toEqual([
       '.sdetkit/agent/template-runs/report-dashboard/dashboard.html',

@@ -19,6 +19,7 @@ export { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
 export { renderJson } from './render-json.js';
 export { formatRate, MARKDOWN_LIST_LIMIT, renderMarkdown } from './render-markdown.js';
 export { reportBuildAction } from './report-build-action.js';
+export { reportGateAction } from './report-gate-action.js';
 export {
   type HistoryProblemRow,
   type HistoryRow,

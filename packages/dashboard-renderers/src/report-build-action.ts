@@ -15,8 +15,14 @@ const paramsSchema = z.strictObject({
   summary_output: z.string().min(1).optional(),
   history_dir: z.string().min(1).default(DEFAULT_HISTORY_DIR),
   // Empty means no bound, so templates can pass an unset input through.
-  since: z.string().optional().transform((v) => (v === '' ? undefined : v)),
-  until: z.string().optional().transform((v) => (v === '' ? undefined : v)),
+  since: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  until: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
 });
 
 type ReportParams = z.output<typeof paramsSchema>;

@@ -36,7 +36,7 @@ export function collectReferences(value: unknown, where: string, out: { ref: str
     for (const match of value.matchAll(EXPRESSION))
       out.push({ ref: parseReference(match[1]!, where), where });
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => collectReferences(item, `${where}.${i}`, out));
+    for (const [i, item] of value.entries()) collectReferences(item, `${where}.${i}`, out);
   } else if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) collectReferences(item, `${where}.${key}`, out);
   }

@@ -56,7 +56,8 @@ export function createReportRenderAction(resolveCatalogFile: CatalogFileResolver
       }
       const source = await readFile(file, 'utf8');
       const html = /\.html?$/i.test(p.output);
-      const eta = new Eta({ autoEscape: html, autoTrim: [false, 'nl'] });
+      // No implicit trimming: output keeps the template's lines; control lines use `_%>` to drop their own.
+      const eta = new Eta({ autoEscape: html, autoTrim: false });
       let text: string;
       try {
         text = eta.renderString(source, { ...p.data, md: escapeMarkdown });

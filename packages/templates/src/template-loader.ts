@@ -55,9 +55,8 @@ export function parseTemplate(text: string, source: string): LoadedTemplate {
         if (stepIndex === null) fail('steps are not available here');
         const target = first === undefined ? undefined : seen.get(first);
         if (target === undefined || target >= (stepIndex ?? 0)) fail(`no earlier step ${first ?? ''}`);
-        const ok =
-          (second === 'outputs' && third !== undefined) || (second === 'outcome' && third === undefined);
-        if (!ok) fail('use steps.<id>.outputs.<name> or steps.<id>.outcome');
+        const ok = second === 'outputs' || (second === 'outcome' && third === undefined);
+        if (!ok) fail('use steps.<id>.outputs, steps.<id>.outputs.<name> or steps.<id>.outcome');
         break;
       }
       default:

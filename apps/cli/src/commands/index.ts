@@ -5,6 +5,7 @@ export { dashboardBuildCommand, dashboardGateCommand } from './dashboard.js';
 export { doctorCommand } from './doctor.js';
 export { historyExportCommand, historyListCommand } from './history.js';
 export { initCommand } from './init.js';
+export { repoAuditCommand } from './repo-audit.js';
 export { runCommand } from './run.js';
 export {
   templatesInstallCommand,
