@@ -1,44 +1,35 @@
-// The README's first command ends here: a short, offline tour of AgentOS in
-// this repository (everything it writes stays under .sdetkit/, git-ignored).
-// Each step runs the real `sdetkit` binary and shows the JSON it prints.
+// The README's first command ends here: `sdetkit agent demo` in this
+// repository (everything it writes stays under .sdetkit/, git-ignored), then
+// a short, readable account of what happened and where to look.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const steps = [
-  { args: ['agent', 'init'], expect: 0 },
-  { args: ['agent', 'doctor'], expect: 0 },
-  {
-    args: [
-      'agent',
-      'run',
-      'action fs.write {"path":".sdetkit/agent/workdir/demo.txt","content":"hello from sdetkit"}',
-    ],
-    expect: 0,
-  },
-  { args: ['agent', 'run', 'action fs.write {"path":"package.json","content":"overwritten"}'], expect: 1 },
-  { args: ['agent', 'run', 'action shell.run {"command":"rm -rf ."}'], expect: 1 },
-  { args: ['agent', 'history', '--limit', '3'], expect: 0 },
-  { args: ['agent', 'history', 'export', '--format', 'csv'], expect: 0 },
+const started = process.hrtime.bigint();
+const result = spawnSync(process.execPath, [cli, 'agent', 'demo', '--scenario', 'repo-enterprise-audit'], {
+  encoding: 'utf8',
+});
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write('$ sdetkit agent demo --scenario repo-enterprise-audit\n');
+process.stdout.write(result.stdout);
+process.stderr.write(result.stderr);
+if (result.status !== 0) {
+  process.stdout.write(`\ndemo: FAILED (exit ${result.status})\n`);
+  process.exit(result.status ?? 1);
+}
+const demo = JSON.parse(result.stdout);
+const lines = [
+  '',
+  `demo: ok in ${ms.toFixed(0)} ms`,
+  ...demo.templates.map((t) => `  template ${t.id}: ${t.status}`),
+  ...demo.runs.map(
+    (r) => `  run ${r.status}${r.denied_by_policy ? ' (denied by policy, as expected)' : ''}: ${r.task}`,
+  ),
+  `  dashboard:      ${demo.artifacts.dashboard}  (open it in a browser)`,
+  `  summary:        ${demo.artifacts.markdown_summary}`,
+  `  evidence pack:  ${demo.artifacts.evidence_pack}  sha256 ${demo.artifacts.evidence_sha256}`,
+  `  history verify: ${demo.verify.ok ? 'ok' : 'FAILED'} (${demo.verify.records} records, ledger ${demo.artifacts.ledger})`,
+  '',
+  'Next: sdetkit agent verify · sdetkit agent evidence verify .sdetkit/agent/workdir/evidence-pack.tar · docs/quickstart.md',
 ];
-
-let failed = false;
-for (const step of steps) {
-  process.stdout.write(`\n$ sdetkit ${step.args.map(quote).join(' ')}\n`);
-  const result = spawnSync(process.execPath, [cli, ...step.args], { encoding: 'utf8' });
-  const output =
-    result.stdout.length > 2500 ? `${result.stdout.slice(0, 2500)}\n... (truncated)\n` : result.stdout;
-  process.stdout.write(output + result.stderr);
-  process.stdout.write(`(exit ${result.status}, expected ${step.expect})\n`);
-  if (result.status !== step.expect) failed = true;
-}
-process.stdout.write(
-  failed
-    ? '\ndemo: FAILED (an exit code differed from the expected one)\n'
-    : '\ndemo: ok. The two denied runs were stopped by policy and recorded; see .sdetkit/agent/history/ and .sdetkit/agent/workdir/history-summary.csv\n',
-);
-process.exitCode = failed ? 1 : 0;
-
-function quote(arg) {
-  return /^[\w./=-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
+process.stdout.write(`${lines.join('\n')}\n`);

@@ -32,6 +32,7 @@ try {
     await commands.dashboardBuildCommand({ historyDir: '.sdetkit/agent/history', format: 'html' });
     await commands.templatesListCommand();
     await commands.templatesRunCommand('report-dashboard', { config, set: [] });
+    await commands.demoCommand({ scenario: 'repo-enterprise-audit' });
   });
   writeFileSync(`${bundle}${CODE_CACHE_SUFFIX}`, cache);
 } finally {

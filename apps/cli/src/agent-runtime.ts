@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type ActionRegistry, createBuiltinRegistry, type TaskPlanner } from '@sdetkit/core-runs';
+import { type ActionRegistry, createBuiltinRegistry, Ledger, type TaskPlanner } from '@sdetkit/core-runs';
 import { reportBuildAction, reportGateAction } from '@sdetkit/dashboard-renderers';
-import type { ApprovalGate } from '@sdetkit/policy';
+import { AGENT_DIR, type ApprovalGate } from '@sdetkit/policy';
 import { dependencyInventoryAction, repoAuditAction } from '@sdetkit/repo-audit';
 import {
   artifactsBundleAction,
@@ -23,6 +23,8 @@ export interface AgentRuntime {
   registry: ActionRegistry;
   planners: TaskPlanner[];
   catalog(): Promise<TemplateCatalog>;
+  /** The workspace's tamper-evident ledger (`.sdetkit/agent/ledger.jsonl`). */
+  ledger: Ledger;
 }
 
 /**
@@ -63,8 +65,16 @@ export function createAgentRuntime(options: {
     .register(dependencyInventoryAction)
     .register(artifactsBundleAction)
     .register(createReportRenderAction(resolveCatalogFile));
+  const ledger = new Ledger(path.join(options.workspaceRoot, AGENT_DIR));
   registry.register(
-    createTemplateRunAction({ catalog, registry: () => registry, approvalGate: options.approvalGate }),
+    createTemplateRunAction({
+      catalog,
+      registry: () => registry,
+      approvalGate: options.approvalGate,
+      onRecord: async (record) => {
+        await ledger.append({ kind: 'template-run', hash: record.hash, captured_at: record.captured_at });
+      },
+    }),
   );
-  return { registry, planners: [templateTaskPlanner], catalog };
+  return { registry, planners: [templateTaskPlanner], catalog, ledger };
 }

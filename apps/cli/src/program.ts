@@ -280,6 +280,65 @@ export function createProgram(emit: Emit, version: string): Command {
     .addHelpText('after', example('sdetkit agent templates validate'))
     .action(async () => emit(Promise.resolve().then(() => loadCommands().templatesValidateCommand())));
 
+  agent
+    .command('verify')
+    .description(
+      'recompute every record hash and check the ledger chain; exit 1 on any tampered, renamed or missing record or broken link',
+    )
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addHelpText('after', example('sdetkit agent verify'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().verifyCommand(opts))));
+
+  agent
+    .command('replay')
+    .description(
+      're-execute a recorded run (recorded config, approvals, clock and cache) in a scratch copy; exit 1 on mismatch',
+    )
+    .argument('<hash>', 'run record hash')
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addHelpText(
+      'after',
+      example('sdetkit agent replay 4799e2b58e554536397710882a6c1b449b261c5ee3273403eb9bbd34723cb2a6'),
+    )
+    .action(async (hash, opts) =>
+      emit(Promise.resolve().then(() => loadCommands().replayCommand(hash, opts))),
+    );
+
+  const evidence = agent.command('evidence').description('evidence packs for audits');
+  evidence
+    .command('pack')
+    .description(
+      'deterministic tar: dashboards, history CSV, failures, controls, template checksums, verify result, SHA256SUMS',
+    )
+    .option('--since <date>', 'period start (ISO date or timestamp)')
+    .option('--until <date>', 'period end (ISO date, whole day, or timestamp)')
+    .addOption(new Option('--output <file>', 'pack file').default(`${DEFAULT_WORKDIR}/evidence-pack.tar`))
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addHelpText(
+      'after',
+      example('sdetkit agent evidence pack --since 2024-01-01 --until 2024-03-31 --output evidence-q1.tar'),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().evidencePackCommand(opts))));
+  evidence
+    .command('verify')
+    .description('check every checksum of an evidence pack; exit 1 on any mismatch')
+    .argument('<pack>', 'pack file')
+    .addHelpText('after', example('sdetkit agent evidence verify evidence-q1.tar'))
+    .action(async (pack) => emit(Promise.resolve().then(() => loadCommands().evidenceVerifyCommand(pack))));
+
+  for (const name of ['demo', 'example']) {
+    agent
+      .command(name)
+      .description(
+        name === 'demo'
+          ? 'the local-only smoke check: bootstrap, audit and governance templates, runs (one denied, one failing), dashboard, evidence pack, verify'
+          : 'alias of agent demo',
+      )
+      .addOption(new Option('--scenario <name>', 'demo scenario').default('repo-enterprise-audit'))
+      .addHelpText('after', example(`sdetkit agent ${name} --scenario repo-enterprise-audit`))
+      .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().demoCommand(opts))));
+  }
+
   const actions = agent.command('actions').description('the action registry');
   actions
     .command('list', { isDefault: true })

@@ -15,6 +15,10 @@ const COMMANDS = [
   ['agent', 'templates', 'run'],
   ['agent', 'templates', 'pack'],
   ['repo', 'audit'],
+  ['agent', 'verify'],
+  ['agent', 'replay'],
+  ['agent', 'evidence', 'pack'],
+  ['agent', 'demo'],
 ];
 
 describe('--help', () => {

@@ -17,7 +17,9 @@ export { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 export { type CachedProvider, createCachedProvider, providerCacheKey } from './cached-provider.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
+export { CONFIGS_DIR, ConfigStore } from './config-store.js';
 export { describeError } from './describe-error.js';
+export { type LockOptions, withFileLock } from './file-lock.js';
 export {
   HISTORY_CSV_COLUMNS,
   type HistoryExportFormat,
@@ -36,6 +38,16 @@ export {
   serializeRunRecord,
 } from './history-store.js';
 export {
+  checkLedger,
+  entryDigest,
+  GENESIS,
+  LEDGER_FILE,
+  Ledger,
+  type LedgerCheck,
+  type LedgerEntry,
+  type LedgerKind,
+} from './ledger.js';
+export {
   type Plan,
   type PlannedAction,
   parseActionTask,
@@ -46,6 +58,13 @@ export {
 export { createNoneProvider } from './none-provider.js';
 export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
+export {
+  firstDifference,
+  type ReplayDifference,
+  type ReplayOptions,
+  type ReplayResult,
+  replayRun,
+} from './replay-run.js';
 export { type Review, reviewRun } from './reviewer.js';
 export {
   computeRecordHash,
@@ -59,3 +78,9 @@ export {
   runRecordSchema,
   verifyRecordHash,
 } from './run-record.js';
+export {
+  type VerifyProblem,
+  type VerifyProblemKind,
+  type VerifyResult,
+  verifyHistory,
+} from './verify-history.js';

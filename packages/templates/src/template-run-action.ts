@@ -2,6 +2,7 @@ import { type ActionRegistry, defineAction, type TaskPlanner } from '@sdetkit/co
 import type { ApprovalGate } from '@sdetkit/policy';
 import { z } from 'zod';
 import type { TemplateCatalog } from './template-catalog.js';
+import type { TemplateRunRecord } from './template-run-record.js';
 import { runTemplate } from './template-runner.js';
 
 export interface TemplateRunActionDeps {
@@ -9,6 +10,8 @@ export interface TemplateRunActionDeps {
   /** The registry the template's steps run with (usually the same one). */
   registry: () => ActionRegistry;
   approvalGate: ApprovalGate;
+  /** Called with each nested template run record (e.g. to append it to the ledger). */
+  onRecord?: (record: TemplateRunRecord) => Promise<void>;
 }
 
 /**
@@ -40,6 +43,7 @@ export function createTemplateRunAction(deps: TemplateRunActionDeps) {
         approvalGate: deps.approvalGate,
         clock: () => new Date(Date.parse(ctx.capturedAt)),
       });
+      await deps.onRecord?.(record);
       return {
         ok: record.status === 'ok',
         payload: {

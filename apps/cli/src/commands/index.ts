@@ -2,7 +2,9 @@
 // demand through the code-cache loader so `--help` never pays for them.
 export { actionsListCommand } from './actions.js';
 export { dashboardBuildCommand, dashboardGateCommand } from './dashboard.js';
+export { demoCommand } from './demo.js';
 export { doctorCommand } from './doctor.js';
+export { evidencePackCommand, evidenceVerifyCommand, replayCommand, verifyCommand } from './governance.js';
 export { historyExportCommand, historyListCommand } from './history.js';
 export { initCommand } from './init.js';
 export { repoAuditCommand } from './repo-audit.js';

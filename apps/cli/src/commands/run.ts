@@ -1,11 +1,13 @@
+import path from 'node:path';
 import {
+  ConfigStore,
   clockFromEnv,
   createCachedProvider,
   createNoneProvider,
   FileHistoryStore,
   runTask,
 } from '@sdetkit/core-runs';
-import { DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
+import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createAgentRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
@@ -48,6 +50,10 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
     }),
     clock,
   });
-  await new FileHistoryStore(historyDir.absolute, historyDir.relative).save(record);
+  // Config snapshot first: a recorded run can always be replayed with its exact config.
+  await new ConfigStore(path.join(root, AGENT_DIR)).save(config);
+  const saved = await new FileHistoryStore(historyDir.absolute, historyDir.relative).save(record);
+  if (saved.created)
+    await runtime.ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
   return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };
 }

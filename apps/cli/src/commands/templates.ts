@@ -100,6 +100,7 @@ export async function templatesRunCommand(id: string, opts: TemplatesRunOptions)
     return { output: plan, exitCode: plan.status === 'ok' ? 0 : 1 };
   }
   const record = await runTemplate(options);
+  await runtime.ledger.append({ kind: 'template-run', hash: record.hash, captured_at: record.captured_at });
   return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };
 }
 
@@ -114,17 +115,17 @@ export async function templatesRunAllCommand(opts: {
   const runs = [];
   for (const template of templates) {
     const id = template.definition.metadata.id;
-    runs.push(
-      await runTemplate({
-        template,
-        ...(opts.outputDir ? { outputDir: path.posix.join(opts.outputDir, id) } : {}),
-        workspaceRoot: process.cwd(),
-        config,
-        registry: runtime.registry,
-        approvalGate,
-        clock: clockFromEnv(),
-      }),
-    );
+    const record = await runTemplate({
+      template,
+      ...(opts.outputDir ? { outputDir: path.posix.join(opts.outputDir, id) } : {}),
+      workspaceRoot: process.cwd(),
+      config,
+      registry: runtime.registry,
+      approvalGate,
+      clock: clockFromEnv(),
+    });
+    await runtime.ledger.append({ kind: 'template-run', hash: record.hash, captured_at: record.captured_at });
+    runs.push(record);
   }
   const status = runs.every((r) => r.status === 'ok') ? 'ok' : 'error';
   return { output: { status, runs }, exitCode: status === 'ok' ? 0 : 1 };

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type AgentConfig, agentConfigSchema } from '@sdetkit/policy';
+import { writeFileAtomic } from './atomic-write.js';
+import { canonicalHash, canonicalJson } from './canonical-json.js';
+
+export const CONFIGS_DIR = 'configs';
+
+/**
+ * Content-addressed store of the effective configs runs used
+ * (`.sdetkit/agent/configs/<config_sha256>.json`), so a run can be replayed
+ * with exactly its config. Configs hold no secrets (keys come from env).
+ */
+export class ConfigStore {
+  constructor(private readonly agentDir: string) {}
+
+  async save(config: AgentConfig): Promise<string> {
+    const sha = canonicalHash(config);
+    const file = path.join(this.agentDir, CONFIGS_DIR, `${sha}.json`);
+    const existing = await readFile(file, 'utf8').catch(() => undefined);
+    if (existing === undefined) await writeFileAtomic(file, `${canonicalJson(config)}\n`);
+    return sha;
+  }
+
+  async load(sha: string): Promise<AgentConfig | undefined> {
+    const text = await readFile(path.join(this.agentDir, CONFIGS_DIR, `${sha}.json`), 'utf8').catch(
+      () => undefined,
+    );
+    if (text === undefined) return undefined;
+    const config = agentConfigSchema.parse(JSON.parse(text));
+    return canonicalHash(config) === sha ? config : undefined;
+  }
+}

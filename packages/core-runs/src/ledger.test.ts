@@ -1,0 +1,53 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkLedger, GENESIS, Ledger } from './ledger.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let ledger: Ledger;
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  ledger = new Ledger(path.join(ws.root, '.sdetkit/agent'));
+});
+afterEach(() => ws.cleanup());
+
+const entry = (n: number) => ({
+  kind: 'run' as const,
+  hash: String(n).repeat(64).slice(0, 64),
+  captured_at: '2024-01-01T00:00:00Z',
+});
+
+describe('Ledger', () => {
+  it('chains entries: seq increments and prev is the previous digest', async () => {
+    const first = await ledger.append(entry(1));
+    const second = await ledger.append(entry(2));
+    expect(first).toMatchObject({ seq: 1, prev: GENESIS });
+    expect(second).toMatchObject({ seq: 2, prev: first.digest });
+    expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('keeps the chain valid under many concurrent appends', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, i) => ledger.append(entry(i % 9))));
+    const check = checkLedger(await ledger.read());
+    expect(check).toMatchObject({ ok: true, entries: 40 });
+  });
+
+  it.each([
+    ['a removed line', (lines: string[]) => lines.filter((_, i) => i !== 1), /seq 3 where 2 was expected/],
+    ['reordered lines', (lines: string[]) => [lines[0]!, lines[2]!, lines[1]!], /seq 3 where 2 was expected/],
+    [
+      'an edited hash',
+      (lines: string[]) => [lines[0]!, lines[1]!.replace(/"hash":"2/, '"hash":"7'), lines[2]!],
+      /digest does not match/,
+    ],
+    ['a torn line', (lines: string[]) => [lines[0]!, lines[1]!.slice(0, 20)], /not valid JSON/],
+  ])('reports the first broken link for %s', async (_, mutate, reason) => {
+    for (const n of [1, 2, 3]) await ledger.append(entry(n));
+    const lines = (await ledger.read()).trimEnd().split('\n');
+    await writeFile(ledger.file, `${mutate(lines).join('\n')}\n`);
+    const check = checkLedger(await readFile(ledger.file, 'utf8'));
+    expect(check.ok).toBe(false);
+    expect(check.first_broken!.reason).toMatch(reason);
+  });
+});

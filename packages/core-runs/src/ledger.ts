@@ -1,0 +1,140 @@
+import { mkdir, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { canonicalHash, canonicalJson } from './canonical-json.js';
+import { withFileLock } from './file-lock.js';
+
+export const LEDGER_FILE = 'ledger.jsonl';
+export const GENESIS = '0'.repeat(64);
+
+export type LedgerKind = 'run' | 'template-run' | 'tombstone';
+
+export interface LedgerEntry {
+  seq: number;
+  kind: LedgerKind;
+  /** The record's hash. */
+  hash: string;
+  /** The previous entry's digest (GENESIS for the first). */
+  prev: string;
+  captured_at: string;
+  /** sha256 of the canonical JSON of every other key. */
+  digest: string;
+}
+
+export function entryDigest(entry: Omit<LedgerEntry, 'digest'>): string {
+  const { seq, kind, hash, prev, captured_at } = entry;
+  return canonicalHash({ seq, kind, hash, prev, captured_at });
+}
+
+/** The last complete line of a file, read from its end (ledgers grow large). */
+async function lastLine(file: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await handle.stat();
+    let chunk = 4096;
+    for (;;) {
+      const start = Math.max(0, size - chunk);
+      const buffer = Buffer.alloc(size - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      const text = buffer.toString('utf8').replace(/\n+$/, '');
+      const newline = text.lastIndexOf('\n');
+      if (newline !== -1 || start === 0) return text.slice(newline + 1) || undefined;
+      chunk *= 4;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The tamper-evident ledger of `.sdetkit/agent/`: one JSON line per record,
+ * each chaining to the previous entry's digest. Appends take a lock so
+ * several processes never write the same `seq` or break the chain.
+ */
+export class Ledger {
+  readonly file: string;
+  private readonly lock: string;
+
+  constructor(agentDir: string) {
+    this.file = path.join(agentDir, LEDGER_FILE);
+    this.lock = path.join(agentDir, 'ledger.lock');
+  }
+
+  async append(record: { kind: LedgerKind; hash: string; captured_at: string }): Promise<LedgerEntry> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    return withFileLock(this.lock, async () => {
+      const last = await lastLine(this.file);
+      let seq = 1;
+      let prev = GENESIS;
+      if (last) {
+        const parsed = JSON.parse(last) as LedgerEntry;
+        seq = parsed.seq + 1;
+        prev = parsed.digest;
+      }
+      const body = { seq, kind: record.kind, hash: record.hash, prev, captured_at: record.captured_at };
+      const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
+      // One O_APPEND write of a short line: never rewrites what is there.
+      const handle = await open(this.file, 'a');
+      try {
+        await handle.write(`${canonicalJson(entry)}\n`);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return entry;
+    });
+  }
+
+  async read(): Promise<string> {
+    return readFile(this.file, 'utf8').catch(() => '');
+  }
+}
+
+export interface LedgerCheck {
+  entries: number;
+  ok: boolean;
+  /** The first broken link, if any: line number and why. */
+  first_broken: { line: number; reason: string } | null;
+  /** Hashes of run records the ledger lists (kind `run`, not tombstoned). */
+  runs: Set<string>;
+  tombstones: Set<string>;
+}
+
+/** Checks the chain: sequence numbers, digests and links, line by line. */
+export function checkLedger(text: string): LedgerCheck {
+  const runs = new Set<string>();
+  const tombstones = new Set<string>();
+  const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  let prev = GENESIS;
+  let expectedSeq = 1;
+  for (const [i, line] of lines.entries()) {
+    const fail = (reason: string): LedgerCheck => ({
+      entries: lines.length,
+      ok: false,
+      first_broken: { line: i + 1, reason },
+      runs,
+      tombstones,
+    });
+    let entry: LedgerEntry;
+    try {
+      entry = JSON.parse(line) as LedgerEntry;
+    } catch {
+      return fail('not valid JSON (torn or edited line)');
+    }
+    if (entry.seq !== expectedSeq)
+      return fail(`seq ${entry.seq} where ${expectedSeq} was expected (line removed or reordered)`);
+    if (entry.prev !== prev)
+      return fail('prev does not match the previous entry (line removed, reordered or edited)');
+    const { digest, ...body } = entry;
+    if (entryDigest(body) !== digest) return fail('digest does not match the entry (edited)');
+    if (entry.kind === 'run') runs.add(entry.hash);
+    if (entry.kind === 'tombstone') tombstones.add(entry.hash);
+    prev = digest;
+    expectedSeq++;
+  }
+  return { entries: lines.length, ok: true, first_broken: null, runs, tombstones };
+}
