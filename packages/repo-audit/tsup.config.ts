@@ -1,12 +1,4 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.library.js';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  removeNodeProtocol: false,
-  sourcemap: true,
-});
+export default defineConfig(libraryBuild());

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigStore, clockFromEnv, FileHistoryStore, runTask } from '@sdetkit/core-runs';
+import { clockFromEnv, FileHistoryStore, runTask } from '@sdetkit/core-runs';
 import { buildDashboard } from '@sdetkit/dashboard-renderers';
 import {
   AGENT_DIR,
@@ -12,6 +12,7 @@ import { runTemplate } from '@sdetkit/templates';
 import { createAgentRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
+import { recordRun } from '../record-run.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 import { evidencePackCommand, verifyCommand } from './governance.js';
 import { initCommand } from './init.js';
@@ -52,7 +53,6 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
 
   const history = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
   const store = new FileHistoryStore(history.absolute, history.relative);
-  await new ConfigStore(path.join(root, AGENT_DIR)).save(config);
   const tasks = [
     {
       task: 'action fs.write {"path":".sdetkit/agent/workdir/demo/hello.txt","content":"hello from sdetkit"}',
@@ -73,9 +73,7 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
       approvalGate: gate,
       clock,
     });
-    const saved = await store.save(record);
-    if (saved.created)
-      await runtime.ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+    await recordRun(record, { config, agentDir: path.join(root, AGENT_DIR), store, ledger: runtime.ledger });
     const denied = record.actions.some((a) => a.denied);
     runs.push({ task, status: record.status, hash: record.hash, expected: expect, denied_by_policy: denied });
   }

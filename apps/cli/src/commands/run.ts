@@ -1,6 +1,5 @@
 import path from 'node:path';
 import {
-  ConfigStore,
   clockFromEnv,
   createCachedProvider,
   createNoneProvider,
@@ -11,6 +10,7 @@ import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from
 import { createAgentRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
+import { recordRun } from '../record-run.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 
 export interface RunOptions {
@@ -50,10 +50,11 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
     }),
     clock,
   });
-  // Config snapshot first: a recorded run can always be replayed with its exact config.
-  await new ConfigStore(path.join(root, AGENT_DIR)).save(config);
-  const saved = await new FileHistoryStore(historyDir.absolute, historyDir.relative).save(record);
-  if (saved.created)
-    await runtime.ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+  await recordRun(record, {
+    config,
+    agentDir: path.join(root, AGENT_DIR),
+    store: new FileHistoryStore(historyDir.absolute, historyDir.relative),
+    ledger: runtime.ledger,
+  });
   return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };
 }
