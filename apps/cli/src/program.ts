@@ -304,6 +304,18 @@ export function createProgram(emit: Emit, version: string): Command {
       emit(Promise.resolve().then(() => loadCommands().replayCommand(hash, opts))),
     );
 
+  agent
+    .command('retention')
+    .description('retention for history, template runs and conversations')
+    .command('apply')
+    .description('prune old data; pruned runs leave ledger tombstones so verify still passes')
+    .option('--max-age <duration>', 'remove what is older than this, e.g. 30d, 12h, 2w')
+    .addOption(new Option('--keep-last <n>', 'always keep the newest N runs').argParser(positiveInt))
+    .option('--dry-run', 'list what would be removed; remove nothing', false)
+    .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
+    .addHelpText('after', example('sdetkit agent retention apply --max-age 30d --keep-last 100 --dry-run'))
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().retentionApplyCommand(opts))));
+
   const evidence = agent.command('evidence').description('evidence packs for audits');
   evidence
     .command('pack')

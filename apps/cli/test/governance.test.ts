@@ -145,3 +145,32 @@ describe('agent demo', () => {
     expect(result.stderr).toMatch(/^agent error: --scenario: unknown scenario moon-landing/);
   });
 });
+
+describe('agent retention apply', () => {
+  it('prunes old runs with tombstones; verify still passes', async () => {
+    await runCli(ws.root, ['agent', 'run', WRITE], { SOURCE_DATE_EPOCH: '1700000000' });
+    const recent = await runCli(ws.root, ['agent', 'run', WRITE.replace('a.txt', 'b.txt')], {
+      SOURCE_DATE_EPOCH: '1710000000',
+    });
+    const dry = await runCli(ws.root, ['agent', 'retention', 'apply', '--max-age', '30d', '--dry-run'], {
+      SOURCE_DATE_EPOCH: '1710000100',
+    });
+    expect(dry.json).toMatchObject({ dry_run: true, removed: { history: [expect.any(String)] } });
+    const applied = await runCli(ws.root, ['agent', 'retention', 'apply', '--max-age', '30d'], {
+      SOURCE_DATE_EPOCH: '1710000100',
+    });
+    expect(applied.code).toBe(0);
+    expect(applied.json).toMatchObject({ kept: { history: 1 } });
+    const history = await runCli(ws.root, ['agent', 'history']);
+    expect((history.json as { hash: string }[]).map((r) => r.hash)).toEqual([hashOf(recent)]);
+    const verify = await runCli(ws.root, ['agent', 'verify']);
+    expect(verify.code).toBe(0);
+    expect(verify.json).toMatchObject({ ledger: { entries: 3, ok: true } });
+  });
+
+  it('needs --max-age or --keep-last', async () => {
+    const result = await runCli(ws.root, ['agent', 'retention', 'apply']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^agent error: retention: give --max-age, --keep-last or both/);
+  });
+});

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { writeFileAtomic } from './atomic-write.js';
@@ -23,6 +23,8 @@ export interface HistoryStore {
   save(record: RunRecord): Promise<{ file: string; created: boolean }>;
   list(options?: { limit?: number }): Promise<HistoryListing>;
   get(hash: string): Promise<RunRecord>;
+  /** Deletes a record (retention). */
+  remove(hash: string): Promise<void>;
 }
 
 const HASH_FILE = /^[0-9a-f]{64}\.json$/;
@@ -87,6 +89,12 @@ export class FileHistoryStore implements HistoryStore {
       throw new NotFoundError(`${result.problem.file}: no run with hash ${hash}`, result.problem.file);
     }
     throw new ValidationError(`${result.problem.file}: ${result.problem.reason}`, result.problem.file);
+  }
+
+  async remove(hash: string): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(hash))
+      throw new ValidationError(`hash: expected 64 hex characters, got ${hash}`);
+    await rm(path.join(this.dir, `${hash}.json`), { force: true });
   }
 
   private async readRecordFile(name: string): Promise<{ record: RunRecord } | { problem: HistoryProblem }> {

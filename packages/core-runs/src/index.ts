@@ -65,6 +65,13 @@ export {
   type ReplayResult,
   replayRun,
 } from './replay-run.js';
+export {
+  applyRetention,
+  parseDuration,
+  type RetentionPolicy,
+  type RetentionResult,
+  type RetentionTargets,
+} from './retention.js';
 export { type Review, reviewRun } from './reviewer.js';
 export {
   computeRecordHash,

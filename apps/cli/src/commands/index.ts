@@ -8,6 +8,7 @@ export { evidencePackCommand, evidenceVerifyCommand, replayCommand, verifyComman
 export { historyExportCommand, historyListCommand } from './history.js';
 export { initCommand } from './init.js';
 export { repoAuditCommand } from './repo-audit.js';
+export { retentionApplyCommand } from './retention.js';
 export { runCommand } from './run.js';
 export {
   templatesInstallCommand,

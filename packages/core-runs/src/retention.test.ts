@@ -1,0 +1,113 @@
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileHistoryStore } from './history-store.js';
+import { checkLedger, Ledger } from './ledger.js';
+import { applyRetention, parseDuration } from './retention.js';
+import { createRunRecord, RUN_RECORD_SCHEMA_VERSION } from './run-record.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+import { verifyHistory } from './verify-history.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let store: FileHistoryStore;
+let ledger: Ledger;
+const agent = '.sdetkit/agent';
+
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  store = new FileHistoryStore(path.join(ws.root, agent, 'history'), `${agent}/history`);
+  ledger = new Ledger(path.join(ws.root, agent));
+  for (const [task, day] of [
+    ['old', '01'],
+    ['mid', '15'],
+    ['new', '28'],
+  ] as const) {
+    const record = createRunRecord({
+      schema_version: RUN_RECORD_SCHEMA_VERSION,
+      captured_at: `2024-02-${day}T00:00:00Z`,
+      task,
+      status: 'ok',
+      config_sha256: '0'.repeat(64),
+      steps: [],
+      actions: [],
+      outputs: {},
+      cache: { enabled: false, keys: [] },
+    });
+    await store.save(record);
+    await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+  }
+  await mkdir(path.join(ws.root, agent, 'template-runs/t-old'), { recursive: true });
+  await writeFile(
+    path.join(ws.root, agent, 'template-runs/t-old/run-record.json'),
+    '{"captured_at":"2024-01-01T00:00:00Z"}',
+  );
+  await mkdir(path.join(ws.root, agent, 'conversations/slack'), { recursive: true });
+  const conversation = path.join(ws.root, agent, 'conversations/slack/u1.jsonl');
+  await writeFile(conversation, '{}\n');
+  await utimes(conversation, new Date('2024-01-01'), new Date('2024-01-01'));
+});
+afterEach(() => ws.cleanup());
+
+const targets = () => ({
+  history: store,
+  ledger,
+  templateRunsDir: {
+    absolute: path.join(ws.root, agent, 'template-runs'),
+    relative: `${agent}/template-runs`,
+  },
+  conversationsDir: {
+    absolute: path.join(ws.root, agent, 'conversations'),
+    relative: `${agent}/conversations`,
+  },
+});
+const now = new Date('2024-03-01T00:00:00Z');
+
+describe('applyRetention', () => {
+  it('dry-runs without touching anything', async () => {
+    const result = await applyRetention({ maxAgeSeconds: parseDuration('20d') }, targets(), {
+      now,
+      dryRun: true,
+    });
+    expect(result.removed.history).toHaveLength(1);
+    expect(result.removed.template_runs).toEqual([`${agent}/template-runs/t-old`]);
+    expect(result.removed.conversations).toEqual([`${agent}/conversations/slack/u1.jsonl`]);
+    expect((await store.list()).records).toHaveLength(3);
+  });
+
+  it('prunes old records with tombstones so verify still passes', async () => {
+    const result = await applyRetention({ maxAgeSeconds: parseDuration('20d') }, targets(), {
+      now,
+      dryRun: false,
+    });
+    expect(result.kept.history).toBe(2);
+    expect((await store.list()).records.map((r) => r.task)).toEqual(['new', 'mid']);
+    expect(await readdir(path.join(ws.root, agent, 'template-runs'))).toEqual([]);
+    const text = await ledger.read();
+    expect(checkLedger(text)).toMatchObject({ ok: true, entries: 4 });
+    const verify = await verifyHistory({
+      historyDir: path.join(ws.root, agent, 'history'),
+      displayHistoryDir: `${agent}/history`,
+      ledgerText: text,
+      displayLedger: `${agent}/ledger.jsonl`,
+    });
+    expect(verify).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('keeps the newest N whatever their age', async () => {
+    const result = await applyRetention({ maxAgeSeconds: parseDuration('1d'), keepLast: 2 }, targets(), {
+      now,
+      dryRun: false,
+    });
+    expect(result.removed.history).toHaveLength(1);
+    expect((await store.list()).records.map((r) => r.task)).toEqual(['new', 'mid']);
+    const onlyKeep = await applyRetention({ keepLast: 1 }, targets(), { now, dryRun: false });
+    expect(onlyKeep.kept.history).toBe(1);
+  });
+
+  it('refuses a policy with neither bound and a malformed duration', async () => {
+    await expect(applyRetention({}, targets(), { now, dryRun: true })).rejects.toThrow(
+      /--max-age, --keep-last/,
+    );
+    expect(() => parseDuration('thirty days')).toThrow(/--max-age: expected a duration/);
+  });
+});
