@@ -1,11 +1,12 @@
-// Times whole `sdetkit` processes: `agent --help` and one `agent run`, median
-// of 5 after a warm-up, in a throw-away workspace. Run after a build:
+// Times whole `sdetkit` processes, median of 5 after a warm-up, in a
+// throw-away git workspace: `agent --help`, one `agent run`, `templates
+// run-all` over the catalog, `templates pack` and `agent demo`. Run after a build:
 //   node scripts/bench-cli.mjs
 // Node.js start-up alone is also timed, and everything is repeated without
 // NODE_EXTRA_CA_CERTS when it is set (loading extra CA certificates costs
 // every Node.js process tens of milliseconds on some machines).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,12 +18,16 @@ const cases = [
   ['node -e 0 (baseline)', ['-e', '0']],
   ['sdetkit agent --help', [cli, 'agent', '--help']],
   ['sdetkit agent run', [cli, 'agent', 'run', task]],
+  ['sdetkit agent templates run-all', [cli, 'agent', 'templates', 'run-all']],
+  ['sdetkit agent templates pack', [cli, 'agent', 'templates', 'pack']],
+  ['sdetkit agent demo', [cli, 'agent', 'demo']],
 ];
 
 function time(args, cwd, env) {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore' });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}`);
+  // agent demo exits 0 only when everything went as expected; the others must succeed.
+  if (result.status !== 0) throw new Error(`${args.slice(1).join(' ')} exited ${result.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -40,6 +45,24 @@ if (process.env.NODE_EXTRA_CA_CERTS) {
 const workspace = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-'));
 try {
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: workspace, stdio: 'ignore' });
+  // A small committed repository, so change-only-audit has a base.
+  const git = (...args) =>
+    spawnSync('git', args, {
+      cwd: workspace,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'b',
+        GIT_AUTHOR_EMAIL: 'b@e',
+        GIT_COMMITTER_NAME: 'b',
+        GIT_COMMITTER_EMAIL: 'b@e',
+      },
+    });
+  writeFileSync(path.join(workspace, 'README.md'), '# bench\n');
+  writeFileSync(path.join(workspace, '.gitignore'), '.sdetkit/\n');
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'bench');
   console.log(`| case | environment | median of ${RUNS} (ms) |`);
   console.log('| --- | --- | --- |');
   for (const [envName, env] of envs) {

@@ -9,6 +9,15 @@ export type Commands = typeof import('./commands/index.js');
 /** File names next to the built entry point. */
 export const COMMANDS_BUNDLE = 'commands.cjs';
 export const CODE_CACHE_SUFFIX = '.v8cache';
+/**
+ * Two caches of the same bundle: `core` is warmed by the everyday commands
+ * (init, run, history, doctor) and stays small, so it deserializes fast;
+ * `full` is warmed by every command.
+ */
+export type CacheProfile = 'core' | 'full';
+export function cacheFile(bundle: string, profile: CacheProfile): string {
+  return `${bundle}.${profile}${CODE_CACHE_SUFFIX}`;
+}
 
 /**
  * Loads the command bundle with V8's code cache (written at build time by
@@ -18,12 +27,13 @@ export const CODE_CACHE_SUFFIX = '.v8cache';
  * loader); it loads built-ins lazily with `process.getBuiltinModule`.
  */
 export function loadCommands(
+  profile: CacheProfile = 'full',
   bundle = fileURLToPath(new URL(`./${COMMANDS_BUNDLE}`, import.meta.url)),
 ): Commands {
   const source = readFileSync(bundle, 'utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(`${bundle}${CODE_CACHE_SUFFIX}`);
+    cachedData = readFileSync(cacheFile(bundle, profile));
   } catch {
     cachedData = undefined;
   }

@@ -57,14 +57,14 @@ export function createProgram(emit: Emit, version: string): Command {
     )
     .addOption(configOption())
     .addHelpText('after', example('sdetkit agent init'))
-    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().initCommand(opts))));
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands('core').initCommand(opts))));
 
   agent
     .command('doctor')
     .description('validate config, provider, budgets, allowlists and history; exit 1 if a check fails')
     .addOption(configOption())
     .addHelpText('after', example('sdetkit agent doctor', 'sdetkit agent doctor --config ci/agent.yaml'))
-    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().doctorCommand(opts))));
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands('core').doctorCommand(opts))));
 
   agent
     .command('run')
@@ -87,7 +87,9 @@ export function createProgram(emit: Emit, version: string): Command {
         `sdetkit agent run --approve 'action shell.run {"command":"git status --short"}'`,
       )}`,
     )
-    .action(async (task, opts) => emit(Promise.resolve().then(() => loadCommands().runCommand(task, opts))));
+    .action(async (task, opts) =>
+      emit(Promise.resolve().then(() => loadCommands('core').runCommand(task, opts))),
+    );
 
   const history = agent
     .command('history')
@@ -103,7 +105,9 @@ export function createProgram(emit: Emit, version: string): Command {
     .addOption(new Option('--limit <n>', 'at most this many runs').argParser(positiveInt))
     .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
     .addHelpText('after', example('sdetkit agent history list --limit 5'))
-    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().historyListCommand(opts))));
+    .action(async (opts) =>
+      emit(Promise.resolve().then(() => loadCommands('core').historyListCommand(opts))),
+    );
 
   history
     .command('export')
@@ -125,7 +129,9 @@ export function createProgram(emit: Emit, version: string): Command {
         'sdetkit agent history export --since 2024-03-01 --until 2024-03-31',
       ),
     )
-    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().historyExportCommand(opts))));
+    .action(async (opts) =>
+      emit(Promise.resolve().then(() => loadCommands('core').historyExportCommand(opts))),
+    );
 
   const dashboard = agent
     .command('dashboard')
@@ -356,7 +362,7 @@ export function createProgram(emit: Emit, version: string): Command {
     .command('list', { isDefault: true })
     .description('every registered action with description, examples and input JSON Schema')
     .addHelpText('after', example('sdetkit agent actions list'))
-    .action(async () => emit(Promise.resolve().then(() => loadCommands().actionsListCommand())));
+    .action(async () => emit(Promise.resolve().then(() => loadCommands('core').actionsListCommand())));
 
   const repo = program.command('repo').description('repository tools');
   repo

@@ -1,7 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { sortNewestFirst } from './newest-first.js';
 import { type HistoryRow, isProblemRow, type ScanEntry, scanChunk, statChunk } from './scan-chunk.js';
@@ -176,6 +175,8 @@ function inWorkers(
       { length: count },
       (_, w) =>
         new Promise<ChunkMessage>((resolve, reject) => {
+          // Loaded on first use: small histories never start a thread.
+          const { Worker } = process.getBuiltinModule('node:worker_threads');
           const worker = new Worker(WORKER_SOURCE, {
             eval: true,
             workerData: { mode, dir, names: names.slice(w * size, (w + 1) * size) },

@@ -1,8 +1,19 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { ValidationError } from '@sdetkit/policy';
 
-const run = promisify(execFile);
+/** git, loaded on first use: most audits never ask it anything. */
+function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; maxBuffer?: number },
+): Promise<{ stdout: string }> {
+  const { execFile } = process.getBuiltinModule('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { ...options, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) reject(Object.assign(error, { stderr }));
+      else resolve({ stdout });
+    });
+  });
+}
 
 async function git(root: string, args: string[]): Promise<string> {
   try {
