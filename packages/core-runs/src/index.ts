@@ -37,6 +37,7 @@ export {
   type HistoryStore,
   serializeRunRecord,
 } from './history-store.js';
+export { type PostJsonOptions, ProviderError, postJson } from './http-json.js';
 export {
   checkLedger,
   entryDigest,
@@ -47,6 +48,7 @@ export {
   type LedgerEntry,
   type LedgerKind,
 } from './ledger.js';
+export { createLocalProvider } from './local-provider.js';
 export {
   type Plan,
   type PlannedAction,
@@ -55,9 +57,13 @@ export {
   planTask,
   type TaskPlanner,
 } from './manager.js';
+export { checkModelPlan, type ModelPlanCheck } from './model-plan.js';
+export { extractJsonObject, systemPrompt, userPrompt } from './model-prompt.js';
 export { createNoneProvider } from './none-provider.js';
+export { chatCompletionsUrl, createOpenAiProvider } from './openai-provider.js';
 export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
+export { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
 export {
   firstDifference,
   type ReplayDifference,

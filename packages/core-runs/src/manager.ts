@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { ActionRegistry } from './action-registry.js';
+import { checkModelPlan } from './model-plan.js';
 import type { Provider } from './provider.js';
 
 export interface PlannedAction {
@@ -7,11 +9,15 @@ export interface PlannedAction {
 }
 
 export interface Plan {
-  /** `explicit` (an `action ...` task), `rules` (keywords), or a planner's name. */
+  /** `explicit` (an `action ...` task), `rules` (keywords), `model`, or a planner's name. */
   source: string;
   actions: PlannedAction[];
   /** One line explaining the plan; lands in the plan step. */
   note: string;
+  /** Why a model's plan was not used, when the rules planned instead. */
+  fallback_reason?: string;
+  /** Tokens the provider reported for planning. */
+  usage?: { prompt_tokens: number; completion_tokens: number };
 }
 
 /**
@@ -70,6 +76,10 @@ export interface ManagerOptions {
   provider: Provider;
   planners: readonly TaskPlanner[];
   model: string;
+  /** Budget for the plan (model plans over it fall back to the rules). */
+  maxActions?: number;
+  /** 0: unlimited. A model plan whose request used more tokens falls back to the rules. */
+  tokenBudget?: number;
 }
 
 /**
@@ -83,13 +93,42 @@ export async function planTask(task: string, options: ManagerOptions): Promise<P
     return { source: 'explicit', actions: [explicit], note: `explicit action ${explicit.action}` };
   const planner = options.planners.find((candidate) => candidate.matches(task));
   if (planner) return planner.plan(task);
+  const isModel = options.provider.id !== 'none';
+  const maxActions = options.maxActions ?? 4;
   // The provider is consulted for every free-text task so its request is cached and replayable.
-  await options.provider.complete({
+  const response = await options.provider.complete({
     kind: 'plan',
     provider: options.provider.id,
     model: options.model,
     task,
-    actions: options.registry.list().map((a) => a.id),
+    actions: options.registry.list().map((a) =>
+      isModel
+        ? {
+            id: a.id,
+            description: a.description,
+            input_schema: z.toJSONSchema(a.input, { io: 'input', unrepresentable: 'any' }),
+          }
+        : a.id,
+    ),
+    max_actions: maxActions,
   });
-  return planFromKeywords(task, options.registry);
+  const rules = planFromKeywords(task, options.registry);
+  if (!isModel) return rules;
+  const usage = response.usage;
+  const spent = usage ? usage.prompt_tokens + usage.completion_tokens : 0;
+  const check =
+    options.tokenBudget && spent > options.tokenBudget
+      ? ({
+          ok: false,
+          reason: `token budget ${options.tokenBudget} exceeded by the plan request (${spent} tokens)`,
+        } as const)
+      : checkModelPlan(response.plan, options.registry, maxActions);
+  if (check.ok)
+    return { source: 'model', actions: check.actions, note: check.note, ...(usage ? { usage } : {}) };
+  return {
+    ...rules,
+    note: `${rules.note} (model plan not used: ${check.reason})`,
+    fallback_reason: check.reason,
+    ...(usage ? { usage } : {}),
+  };
 }

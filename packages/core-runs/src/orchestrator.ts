@@ -71,6 +71,8 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
       provider,
       planners: options.planners ?? [],
       model: config.provider.model,
+      maxActions: config.budgets.max_actions,
+      tokenBudget: config.budgets.token_budget,
     });
   } catch (error) {
     planError = describeError(error, roots);
@@ -118,12 +120,39 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
   }
 
   const review = reviewRun({ planError, planned: plan.actions.length, actions, skipped });
+  // A model may comment on the run; acceptance stays with the rules and policy.
+  let modelNote: string | undefined;
+  if (provider.id !== 'none' && !planError) {
+    const spent = (plan.usage?.prompt_tokens ?? 0) + (plan.usage?.completion_tokens ?? 0);
+    if (config.budgets.token_budget && spent >= config.budgets.token_budget) {
+      modelNote = 'skipped: token budget reached';
+    } else {
+      try {
+        const answer = await provider.complete({
+          kind: 'review',
+          provider: provider.id,
+          model: config.provider.model,
+          task: options.task,
+          actions: [],
+          results: actions.map((a, i) => ({
+            action: a.action,
+            ok: a.ok,
+            denied: a.denied,
+            message: steps[i + 1]?.message ?? '',
+          })),
+        });
+        modelNote = answer.text.trim().replace(/\s+/g, ' ').slice(0, 500);
+      } catch (error) {
+        modelNote = `unavailable: ${describeError(error, roots)}`;
+      }
+    }
+  }
   steps.push({
     step_id: nextStepId(),
     role: 'reviewer',
     kind: 'review',
     action: null,
-    message: review.message,
+    message: modelNote ? `${review.message}; model note: ${modelNote}` : review.message,
     status: review.accepted ? 'ok' : 'error',
   });
 
@@ -137,8 +166,18 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
     steps,
     actions,
     outputs: {
-      plan: { source: plan.source, note: plan.note, planned: plan.actions.length },
-      review: { accepted: review.accepted, reasons: review.reasons },
+      plan: {
+        source: plan.source,
+        note: plan.note,
+        planned: plan.actions.length,
+        ...(plan.fallback_reason ? { fallback_reason: plan.fallback_reason } : {}),
+        ...(plan.usage ? { usage: plan.usage } : {}),
+      },
+      review: {
+        accepted: review.accepted,
+        reasons: review.reasons,
+        ...(modelNote ? { model_note: modelNote } : {}),
+      },
       artifacts: [...artifacts].sort(),
       skipped,
     },

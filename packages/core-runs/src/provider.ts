@@ -8,8 +8,12 @@ export interface ProviderRequest {
   provider: string;
   model: string;
   task: string;
-  /** Registered action ids the plan may use. */
-  actions: string[];
+  /** Registered action ids the plan may use (with descriptions and param schemas for model providers). */
+  actions: (string | { id: string; description: string; input_schema: unknown })[];
+  /** Plans: at most this many actions. */
+  max_actions?: number;
+  /** Reviews: what each action did. */
+  results?: { action: string; ok: boolean; denied: boolean; message: string }[];
 }
 
 export interface ProviderResponse {

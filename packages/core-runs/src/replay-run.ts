@@ -8,8 +8,8 @@ import { canonicalJson } from './canonical-json.js';
 import { ConfigStore } from './config-store.js';
 import type { HistoryStore } from './history-store.js';
 import type { TaskPlanner } from './manager.js';
-import { createNoneProvider } from './none-provider.js';
 import { runTask } from './orchestrator.js';
+import { createProviderFromConfig } from './provider-factory.js';
 import type { RunRecord } from './run-record.js';
 
 /** Folders never copied into the scratch workspace. */
@@ -130,7 +130,8 @@ export async function replayRun(options: ReplayOptions): Promise<ReplayResult> {
       registry,
       planners,
       approvalGate: gate,
-      provider: createCachedProvider(createNoneProvider(), {
+      // Served from the recorded cache; only a miss would reach the configured provider.
+      provider: createCachedProvider(createProviderFromConfig(config), {
         cacheDir: path.join(scratch, agentRel, 'cache'),
         enabled: record.cache.enabled,
       }),

@@ -15,12 +15,29 @@ const budgetsSchema = z.strictObject({
 });
 
 const providerSchema = z.strictObject({
-  type: z.enum(['none', 'local']).default('none'),
+  /** none: rule-based and offline; local: Ollama-style /api/generate; openai: any OpenAI-compatible /v1/chat/completions. */
+  type: z.enum(['none', 'local', 'openai']).default('none'),
+  /** The local provider's URL. */
   endpoint: z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
     .default('http://127.0.0.1:11434/api/generate'),
+  /** The openai provider's base URL (…/v1 is added when missing). */
+  base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   model: z.string().min(1).default('llama3'),
+  /** Name of the environment variable holding the API key (never the key itself). */
+  api_key_env: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name like OPENAI_API_KEY')
+    .optional(),
   timeout_ms: z.number().int().min(1).max(600_000).default(30_000),
+  max_retries: z.number().int().min(0).max(10).default(2),
+  /** Largest response body read, in bytes. */
+  max_response_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
 });
 
 const safetySchema = z.strictObject({

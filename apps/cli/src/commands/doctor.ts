@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { FileHistoryStore } from '@sdetkit/core-runs';
+import { FileHistoryStore, isPrivateHost } from '@sdetkit/core-runs';
 import {
   type AgentConfig,
   DEFAULT_HISTORY_DIR,
@@ -43,13 +43,24 @@ export async function doctorCommand(opts: { config: string }): Promise<CommandRe
 }
 
 function providerCheck(config: AgentConfig): DoctorCheck {
-  if (config.provider.type === 'none') {
-    return { name: 'provider', ok: true, detail: 'none: deterministic and offline' };
+  const p = config.provider;
+  if (p.type === 'none') return { name: 'provider', ok: true, detail: 'none: deterministic and offline' };
+  const url = p.type === 'local' ? p.endpoint : p.base_url;
+  if (!url) return { name: 'provider', ok: false, detail: `${p.type}: provider.base_url is required` };
+  if (p.type === 'openai' && p.api_key_env && !process.env[p.api_key_env]) {
+    return {
+      name: 'provider',
+      ok: false,
+      detail: `openai: environment variable ${p.api_key_env} (provider.api_key_env) is not set`,
+    };
   }
+  const where = isPrivateHost(url)
+    ? 'on loopback or a private network'
+    : 'warning: not on loopback or a private network, so prompts leave this network';
   return {
     name: 'provider',
-    ok: false,
-    detail: `${config.provider.type}: not available in this version; set provider.type to none`,
+    ok: true,
+    detail: `${p.type}: ${url}, model ${p.model} (${where}); responses cached in .sdetkit/agent/cache`,
   };
 }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import {
   clockFromEnv,
   createCachedProvider,
-  createNoneProvider,
+  createProviderFromConfig,
   FileHistoryStore,
   runTask,
 } from '@sdetkit/core-runs';
@@ -27,11 +27,6 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
   const root = process.cwd();
   const configPath = await resolveFlagPath('--config', opts.config);
   const config = await loadAgentConfig(configPath.absolute, configPath.relative);
-  if (config.provider.type !== 'none') {
-    throw new ValidationError(
-      `${configPath.relative}: provider.type: '${config.provider.type}' is not available in this version; use 'none'`,
-    );
-  }
   const clock = clockFromEnv();
   const cacheDir = await resolveFlagPath('--cache-dir', opts.cacheDir);
   const historyDir = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
@@ -44,7 +39,7 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
     registry: runtime.registry,
     planners: runtime.planners,
     approvalGate,
-    provider: createCachedProvider(createNoneProvider(), {
+    provider: createCachedProvider(createProviderFromConfig(config), {
       cacheDir: cacheDir.absolute,
       enabled: opts.cache,
     }),
