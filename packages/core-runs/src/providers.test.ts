@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBuiltinRegistry } from './actions/builtin-actions.js';
 import { createCachedProvider } from './cached-provider.js';
 import { clockFromEnv } from './clock.js';
-import { ProviderError } from './http-json.js';
 import { createLocalProvider } from './local-provider.js';
 import { runTask } from './orchestrator.js';
 import { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
