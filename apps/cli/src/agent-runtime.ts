@@ -12,6 +12,7 @@ import {
   TemplateCatalog,
   templateTaskPlanner,
 } from '@sdetkit/templates';
+import { mcpCallAction, mcpListAction } from '@sdetkit/tool-bridge';
 
 /** The catalog bundled with the CLI (copied into dist/catalog at build time). */
 export function builtinCatalogDir(): string {
@@ -63,6 +64,8 @@ export function createAgentRuntime(options: {
     .register(reportGateAction)
     .register(repoAuditAction)
     .register(dependencyInventoryAction)
+    .register(mcpCallAction)
+    .register(mcpListAction)
     .register(artifactsBundleAction)
     .register(createReportRenderAction(resolveCatalogFile));
   const ledger = new Ledger(path.join(options.workspaceRoot, AGENT_DIR));

@@ -13,6 +13,8 @@ describe('sdetkit agent actions list', () => {
       'deps.inventory',
       'fs.read',
       'fs.write',
+      'mcp.call',
+      'mcp.list',
       'repo.audit',
       'report.build',
       'report.gate',

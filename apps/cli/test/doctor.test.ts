@@ -24,6 +24,7 @@ describe('sdetkit agent doctor', () => {
       'budgets',
       'write_allowlist',
       'shell_allowlist',
+      'tool_bridge',
       'workdir',
       'history',
     ]);
@@ -48,6 +49,20 @@ describe('sdetkit agent doctor', () => {
     const doctor = (await runCli(ws.root, ['agent', 'doctor'])).json as Doctor;
     const failing = doctor.checks.filter((c) => !c.ok).map((c) => c.name);
     expect(failing).toEqual(['budgets', 'write_allowlist', 'shell_allowlist']);
+  });
+
+  it('checks configured MCP servers without starting them', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    await writeFile(
+      path.join(ws.root, '.sdetkit/agent/config.yaml'),
+      'tools:\n  mcp:\n    servers:\n      ok: {command: node, allow: [echo]}\n      gone: {command: no-such-mcp-server}\n',
+    );
+    const doctor = (await runCli(ws.root, ['agent', 'doctor'])).json as Doctor;
+    expect(doctor.checks.find((c) => c.name === 'tool_bridge')).toEqual({
+      name: 'tool_bridge',
+      ok: false,
+      detail: 'gone: command no-such-mcp-server not found',
+    });
   });
 
   it('reports a missing config and workdir as failed checks', async () => {

@@ -10,7 +10,9 @@ import { isWithinPrefix, isWriteAllowed } from './write-allowlist.js';
 export type PolicyRequest =
   | { kind: 'read'; path: string }
   | { kind: 'write'; path: string }
-  | { kind: 'exec'; argv: readonly string[] };
+  | { kind: 'exec'; argv: readonly string[] }
+  /** An MCP tool call (`tool`), or listing a server's tools (`tool: null`). */
+  | { kind: 'tool'; server: string; tool: string | null };
 
 export type PolicyVerdictKind = 'allowed' | 'needs_approval' | 'denied';
 
@@ -32,6 +34,7 @@ export interface PolicyContext {
 
 export const WRITE_DENIED_REASON = 'write denied by allowlist';
 export const SHELL_DENIED_REASON = 'command denied by shell allowlist';
+export const TOOL_DENIED_REASON = 'tool denied by allowlist';
 
 /**
  * The single policy path every action goes through, whatever started it
@@ -45,6 +48,18 @@ export async function evaluatePolicy(
   const approvalReasons: string[] = [];
   const extraRoots = ctx.extraWriteRoots ?? [];
   for (const request of requests) {
+    if (request.kind === 'tool') {
+      const server = ctx.config.tools.mcp.servers[request.server];
+      if (!server)
+        return {
+          verdict: 'denied',
+          reason: `mcp server ${request.server} is not configured (tools.mcp.servers)`,
+        };
+      if (request.tool !== null && !server.allow.includes(request.tool)) {
+        return { verdict: 'denied', reason: `${TOOL_DENIED_REASON}: ${request.server}/${request.tool}` };
+      }
+      continue;
+    }
     if (request.kind === 'exec') {
       if (!isShellAllowed(request.argv, ctx.config.safety.shell_allowlist)) {
         return { verdict: 'denied', reason: `${SHELL_DENIED_REASON}: ${request.argv.join(' ')}` };

@@ -52,6 +52,41 @@ const safetySchema = z.strictObject({
     .default(64 * 1024),
 });
 
+const mcpServerSchema = z
+  .strictObject({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /** Environment variables passed through to the server (it starts with PATH only). */
+    env_allowlist: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+    'env-allowlist': z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).optional(),
+    /** The only tools that may be called on this server. */
+    allow: z.array(z.string().min(1)).default([]),
+    timeout_ms: z.number().int().min(100).max(600_000).optional(),
+  })
+  .transform(({ 'env-allowlist': hyphenated, ...server }) => ({
+    ...server,
+    env_allowlist: [...new Set([...server.env_allowlist, ...(hyphenated ?? [])])],
+  }));
+
+const toolsSchema = z.strictObject({
+  mcp: z
+    .strictObject({
+      /** Per call, unless a server sets its own. */
+      timeout_ms: z.number().int().min(100).max(600_000).default(20_000),
+      /** Tool results larger than this are truncated in the record. */
+      result_limit_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(16 * 1024 * 1024)
+        .default(64 * 1024),
+      servers: z
+        .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'server names are lowercase ids'), mcpServerSchema)
+        .default({}),
+    })
+    .prefault({}),
+});
+
 /**
  * The agent config (`.sdetkit/agent/config.yaml`). Unknown keys are errors so
  * a typo (`write_alowlist`) never silently falls back to a default.
@@ -61,6 +96,8 @@ export const agentConfigSchema = z.strictObject({
   budgets: budgetsSchema.prefault({}),
   provider: providerSchema.prefault({}),
   safety: safetySchema.prefault({}),
+  /** Disabled unless servers are listed. */
+  tools: toolsSchema.prefault({}),
 });
 
 export type AgentConfig = z.output<typeof agentConfigSchema>;

@@ -7,6 +7,7 @@ export {
   type PolicyVerdict,
   type PolicyVerdictKind,
   SHELL_DENIED_REASON,
+  TOOL_DENIED_REASON,
   WRITE_DENIED_REASON,
 } from './action-policy.js';
 export {

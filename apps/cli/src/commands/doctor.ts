@@ -35,6 +35,7 @@ export async function doctorCommand(opts: { config: string }): Promise<CommandRe
     checks.push(budgetsCheck(config));
     checks.push(writeAllowlistCheck(config));
     checks.push(shellAllowlistCheck(config));
+    checks.push(await toolBridgeCheck(config));
   }
   checks.push(await workdirCheck(root));
   checks.push(await historyCheck(root));
@@ -107,6 +108,38 @@ function shellAllowlistCheck(config: AgentConfig): DoctorCheck {
   } catch (error) {
     return { name: 'shell_allowlist', ok: false, detail: (error as Error).message };
   }
+}
+
+/** Configured MCP servers: is each command runnable and which tools are allowed? Servers are not started. */
+async function toolBridgeCheck(config: AgentConfig): Promise<DoctorCheck> {
+  const servers = Object.entries(config.tools.mcp.servers);
+  if (servers.length === 0)
+    return { name: 'tool_bridge', ok: true, detail: 'no MCP servers configured (bridge disabled)' };
+  const problems: string[] = [];
+  const details: string[] = [];
+  for (const [name, server] of servers) {
+    const found = server.command.includes('/')
+      ? await access(server.command, constants.X_OK).then(
+          () => true,
+          () => false,
+        )
+      : await Promise.any(
+          (process.env.PATH ?? '')
+            .split(':')
+            .filter(Boolean)
+            .map((dir) => access(`${dir}/${server.command}`, constants.X_OK)),
+        ).then(
+          () => true,
+          () => false,
+        );
+    if (!found) problems.push(`${name}: command ${server.command} not found`);
+    details.push(
+      `${name}: ${server.allow.length} tool(s) allowed${server.allow.length === 0 ? ' (nothing can be called)' : ''}`,
+    );
+  }
+  return problems.length > 0
+    ? { name: 'tool_bridge', ok: false, detail: problems.join('; ') }
+    : { name: 'tool_bridge', ok: true, detail: details.join('; ') };
 }
 
 async function workdirCheck(root: string): Promise<DoctorCheck> {
