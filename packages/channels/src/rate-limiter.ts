@@ -1,0 +1,129 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '@sdetkit/core-runs';
+import { safeFileName } from './safe-file-name.js';
+
+export interface Bucket {
+  tokens: number;
+  /** Milliseconds since the epoch of the last refill. */
+  updated_ms: number;
+}
+
+/** Where buckets live; a shared store (Redis, a database) can implement this later. */
+export interface BucketStore {
+  load(key: string): Promise<Bucket | undefined>;
+  save(key: string, bucket: Bucket): void;
+  flush(): Promise<void>;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** Tokens left after this request. */
+  remaining: number;
+  capacity: number;
+  /** Seconds until a token is available when not allowed. */
+  retry_after_s: number;
+}
+
+/**
+ * A token bucket per tenant + channel + user: `capacity` tokens, refilled at
+ * `refillPerSecond`. Decisions are made in memory (one key at a time, so
+ * concurrent requests of one user cannot overspend); the store persists them.
+ */
+export class TokenBucketRateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly options: {
+      capacity: number;
+      refillPerSecond: number;
+      store?: BucketStore;
+      now?: () => number;
+    },
+  ) {}
+
+  async take(key: string): Promise<RateDecision> {
+    if (!this.buckets.has(key)) {
+      let pending = this.loading.get(key);
+      if (!pending) {
+        pending = (async () => {
+          const stored = await this.options.store?.load(key);
+          if (!this.buckets.has(key))
+            this.buckets.set(key, stored ?? { tokens: this.options.capacity, updated_ms: this.now() });
+        })();
+        this.loading.set(key, pending);
+      }
+      await pending;
+      this.loading.delete(key);
+    }
+    const bucket = this.buckets.get(key)!;
+    const now = this.now();
+    const { capacity, refillPerSecond } = this.options;
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated_ms) / 1000) * refillPerSecond);
+    bucket.updated_ms = now;
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    this.options.store?.save(key, { ...bucket });
+    return {
+      allowed,
+      remaining: Math.floor(bucket.tokens),
+      capacity,
+      retry_after_s: allowed || refillPerSecond <= 0 ? 0 : Math.ceil((1 - bucket.tokens) / refillPerSecond),
+    };
+  }
+
+  flush(): Promise<void> {
+    return this.options.store?.flush() ?? Promise.resolve();
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+}
+
+/**
+ * Buckets as JSON files under `rate_limits/` (one per key), written behind
+ * the decisions: dirty buckets are flushed on an interval and on shutdown,
+ * each atomically.
+ */
+export class FileBucketStore implements BucketStore {
+  private readonly dirty = new Map<string, Bucket>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  private file(key: string): string {
+    return path.join(this.dir, ...key.split('/').map(safeFileName)) + '.json';
+  }
+
+  async load(key: string): Promise<Bucket | undefined> {
+    try {
+      const data = JSON.parse(await readFile(this.file(key), 'utf8')) as Bucket;
+      return typeof data.tokens === 'number' && typeof data.updated_ms === 'number' ? data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(key: string, bucket: Bucket): void {
+    this.dirty.set(key, bucket);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.intervalMs).unref();
+  }
+
+  async flush(): Promise<void> {
+    const batch = [...this.dirty];
+    this.dirty.clear();
+    for (const [key, bucket] of batch) {
+      const file = this.file(key);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, `${JSON.stringify(bucket)}\n`);
+    }
+  }
+}
