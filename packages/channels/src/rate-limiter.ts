@@ -97,7 +97,7 @@ export class FileBucketStore implements BucketStore {
   ) {}
 
   private file(key: string): string {
-    return path.join(this.dir, ...key.split('/').map(safeFileName)) + '.json';
+    return `${path.join(this.dir, ...key.split('/').map(safeFileName))}.json`;
   }
 
   async load(key: string): Promise<Bucket | undefined> {
