@@ -187,3 +187,29 @@ describe('runTask', () => {
     expect(record.cache.keys[0]).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('runTask with a shared cached provider', () => {
+  it("records only the run's own cache keys, so records stay independent of earlier runs", async () => {
+    const provider = createCachedProvider(createNoneProvider(), {
+      cacheDir: path.join(ws.root, '.sdetkit/agent/cache'),
+      enabled: true,
+    });
+    const runWith = (task: string) =>
+      runTask({
+        task,
+        workspaceRoot: ws.root,
+        config,
+        registry: createBuiltinRegistry(),
+        approvalGate: createApprovalGate(),
+        provider,
+        clock,
+      });
+    const first = await runWith('first request');
+    const second = await runWith('second request');
+    const again = await runWith('first request');
+    expect(first.cache.keys).toHaveLength(1);
+    expect(second.cache.keys).toHaveLength(1);
+    expect(second.cache.keys[0]).not.toBe(first.cache.keys[0]);
+    expect(again.hash).toBe(first.hash);
+  });
+});

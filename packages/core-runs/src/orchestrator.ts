@@ -7,7 +7,7 @@ import {
   resolveWorkspacePath,
 } from '@sdetkit/policy';
 import type { ActionRegistry } from './action-registry.js';
-import type { CachedProvider } from './cached-provider.js';
+import { type CachedProvider, providerCacheKey } from './cached-provider.js';
 import { canonicalHash } from './canonical-json.js';
 import { type Clock, formatCapturedAt } from './clock.js';
 import { describeError } from './describe-error.js';
@@ -54,7 +54,17 @@ const NOT_EVALUATED: PolicyDecision = {
  */
 export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
   const { config, registry, workspaceRoot } = options;
-  const provider = options.provider ?? createNoneProvider();
+  const shared = options.provider ?? createNoneProvider();
+  // The record lists the cache keys of this run's own requests, even when the provider (and its cache) is shared.
+  const runKeys: string[] = [];
+  const provider: Provider = {
+    id: shared.id,
+    complete(request) {
+      const key = providerCacheKey(request);
+      if (!runKeys.includes(key)) runKeys.push(key);
+      return shared.complete(request);
+    },
+  };
   const capturedAt = formatCapturedAt((options.clock ?? (() => new Date()))());
   const steps: RunStep[] = [];
   const actions: RunAction[] = [];
@@ -156,7 +166,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
     status: review.accepted ? 'ok' : 'error',
   });
 
-  const cacheReport = isCachedProvider(provider) ? provider.report() : { enabled: false, keys: [] };
+  const cacheEnabled = isCachedProvider(shared) ? shared.report().enabled : false;
   return createRunRecord({
     schema_version: RUN_RECORD_SCHEMA_VERSION,
     captured_at: capturedAt,
@@ -181,7 +191,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
       artifacts: [...artifacts].sort(),
       skipped,
     },
-    cache: { enabled: cacheReport.enabled, keys: cacheReport.keys },
+    cache: { enabled: cacheEnabled, keys: cacheEnabled ? runKeys : [] },
   });
 }
 
