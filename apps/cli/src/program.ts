@@ -133,6 +133,58 @@ export function createProgram(emit: Emit, version: string): Command {
       emit(Promise.resolve().then(() => loadCommands('core').historyExportCommand(opts))),
     );
 
+  const collectTokens = (value: string, previous: string[] = []) => [...previous, value];
+  const nonNegativeNumber = (value: string) => {
+    if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number >= 0');
+    return Number(value);
+  };
+  const port = (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) > 65535)
+      throw new InvalidArgumentError('expected a port 0-65535');
+    return Number(value);
+  };
+  agent
+    .command('serve')
+    .description(
+      'the omnichannel server: Slack, Telegram and webhook events, verified and rate-limited per user, routed into AgentOS',
+    )
+    .addOption(configOption())
+    .addOption(new Option('--host <host>', 'address to bind').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(port).default(8787))
+    .option('--telegram-simulation-mode', 'record replies instead of sending them', false)
+    .option('--telegram-enable-outgoing', 'send Telegram replies (not available yet)', false)
+    .addOption(
+      new Option('--rate-limit-max-tokens <n>', 'token bucket capacity per user')
+        .argParser(nonNegativeNumber)
+        .default(5),
+    )
+    .addOption(
+      new Option('--rate-limit-refill-per-second <n>', 'tokens added per second')
+        .argParser(nonNegativeNumber)
+        .default(1),
+    )
+    .option('--tool-bridge-enabled', 'let chat-triggered runs call MCP tools through server "bridge"', false)
+    .option(
+      '--tool-bridge-allow <name>',
+      'a tool chat-triggered runs may call (repeatable)',
+      collectTokens,
+      [],
+    )
+    .option(
+      '--tool-bridge-command <token>',
+      'one argv token of the MCP server command (repeatable, in order)',
+      collectTokens,
+      [],
+    )
+    .addHelpText(
+      'after',
+      `\nSecrets come from the environment: SDETKIT_WEBHOOK_SECRET, SDETKIT_TELEGRAM_SECRET_TOKEN, SDETKIT_SLACK_SIGNING_SECRET.${example(
+        'sdetkit agent serve',
+        'SDETKIT_SLACK_SIGNING_SECRET=... sdetkit agent serve --port 8787 --rate-limit-max-tokens 10',
+      )}`,
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().serveCommand(opts))));
+
   const dashboard = agent
     .command('dashboard')
     .description('governance dashboards from run history (json, md, html, csv) and quality gates');

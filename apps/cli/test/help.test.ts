@@ -19,6 +19,7 @@ const COMMANDS = [
   ['agent', 'replay'],
   ['agent', 'evidence', 'pack'],
   ['agent', 'demo'],
+  ['agent', 'serve'],
 ];
 
 describe('--help', () => {

@@ -48,6 +48,7 @@ export {
   type LedgerEntry,
   type LedgerKind,
 } from './ledger.js';
+export { LedgerBatcher } from './ledger-batcher.js';
 export { createLocalProvider } from './local-provider.js';
 export {
   type Plan,

@@ -51,3 +51,14 @@ describe('Ledger', () => {
     expect(check.first_broken!.reason).toMatch(reason);
   });
 });
+
+describe('LedgerBatcher', () => {
+  it('batches concurrent appends in arrival order under one lock per batch, keeping the chain valid', async () => {
+    const { LedgerBatcher } = await import('./ledger-batcher.js');
+    const batcher = new LedgerBatcher(ledger);
+    const entries = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.append(entry(i % 9))));
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    await batcher.flush();
+    expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 50 });
+  });
+});

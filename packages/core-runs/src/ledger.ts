@@ -65,6 +65,14 @@ export class Ledger {
   }
 
   async append(record: { kind: LedgerKind; hash: string; captured_at: string }): Promise<LedgerEntry> {
+    return (await this.appendMany([record]))[0]!;
+  }
+
+  /** Appends several entries under one lock acquisition, in order, with one write. */
+  async appendMany(
+    records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
+  ): Promise<LedgerEntry[]> {
+    if (records.length === 0) return [];
     await mkdir(path.dirname(this.file), { recursive: true });
     return withFileLock(this.lock, async () => {
       const last = await lastLine(this.file);
@@ -75,17 +83,28 @@ export class Ledger {
         seq = parsed.seq + 1;
         prev = parsed.digest;
       }
-      const body = { seq, kind: record.kind, hash: record.hash, prev, captured_at: record.captured_at };
-      const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
-      // One O_APPEND write of a short line: never rewrites what is there.
+      const entries: LedgerEntry[] = [];
+      for (const record of records) {
+        const body = {
+          seq: seq++,
+          kind: record.kind,
+          hash: record.hash,
+          prev,
+          captured_at: record.captured_at,
+        };
+        const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
+        entries.push(entry);
+        prev = entry.digest;
+      }
+      // One O_APPEND write of whole lines: never rewrites what is there.
       const handle = await open(this.file, 'a');
       try {
-        await handle.write(`${canonicalJson(entry)}\n`);
+        await handle.write(entries.map((e) => `${canonicalJson(e)}\n`).join(''));
         await handle.sync();
       } finally {
         await handle.close();
       }
-      return entry;
+      return entries;
     });
   }
 

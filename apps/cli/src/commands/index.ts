@@ -10,6 +10,7 @@ export { initCommand } from './init.js';
 export { repoAuditCommand } from './repo-audit.js';
 export { retentionApplyCommand } from './retention.js';
 export { runCommand } from './run.js';
+export { serveCommand } from './serve.js';
 export {
   templatesInstallCommand,
   templatesListCommand,

@@ -1,0 +1,104 @@
+import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
+import { createServer } from '@sdetkit/server';
+import { createAgentRuntime } from '../agent-runtime.js';
+import type { CommandResult } from '../command-result.js';
+import { resolveFlagPath } from '../workspace-paths.js';
+
+export interface ServeOptions {
+  config: string;
+  host: string;
+  port: number;
+  telegramSimulationMode?: boolean;
+  telegramEnableOutgoing?: boolean;
+  rateLimitMaxTokens: number;
+  rateLimitRefillPerSecond: number;
+  toolBridgeEnabled?: boolean;
+  toolBridgeAllow?: string[];
+  toolBridgeCommand?: string[];
+}
+
+/** Secrets are read from the environment only, never from flags. */
+export const SECRET_ENV = {
+  genericWebhook: 'SDETKIT_WEBHOOK_SECRET',
+  telegramSecretToken: 'SDETKIT_TELEGRAM_SECRET_TOKEN',
+  slackSigningSecret: 'SDETKIT_SLACK_SIGNING_SECRET',
+} as const;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/**
+ * Starts the omnichannel server and prints `{"status":"serving",...}` once it
+ * listens. SIGTERM or SIGINT stops accepting, drains in-flight work and
+ * flushes conversations, ledger and rate limits before exiting 0.
+ */
+export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
+  if (opts.telegramEnableOutgoing) {
+    throw new ValidationError(
+      '--telegram-enable-outgoing: outgoing replies are not available in this version (use --telegram-simulation-mode)',
+    );
+  }
+  const configPath = await resolveFlagPath('--config', opts.config);
+  const config = await loadAgentConfig(configPath.absolute, configPath.relative);
+  if (opts.toolBridgeEnabled) {
+    const [command, ...args] = opts.toolBridgeCommand ?? [];
+    if (!command)
+      throw new ValidationError(
+        '--tool-bridge-command: required with --tool-bridge-enabled (repeat it for each argv token)',
+      );
+    if (!opts.toolBridgeAllow?.length)
+      throw new ValidationError('--tool-bridge-allow: name at least one tool chat-triggered runs may call');
+    // The flags map onto the same bridge as tools.mcp.servers: a server named "bridge".
+    config.tools.mcp.servers.bridge = { command, args, env_allowlist: [], allow: opts.toolBridgeAllow };
+  }
+  const root = process.cwd();
+  const secrets = Object.fromEntries(
+    Object.entries(SECRET_ENV).map(([key, name]) => [key, process.env[name] || undefined]),
+  );
+  const server = createServer({
+    workspaceRoot: root,
+    config,
+    runtime: (gate) => createAgentRuntime({ workspaceRoot: root, approvalGate: gate }),
+    host: opts.host,
+    port: opts.port,
+    rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },
+    secrets,
+  });
+  const address = await server.listen();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`agent serve: ${signal}, draining\n`);
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  const warnings = LOOPBACK.test(opts.host)
+    ? []
+    : [`listening on ${opts.host}: put a TLS-terminating proxy in front (see docs/runbooks/server-mode.md)`];
+  return {
+    output: {
+      status: 'serving',
+      host: address.host,
+      port: address.port,
+      workspace: '.',
+      history: `${AGENT_DIR}/history`,
+      conversations: `${AGENT_DIR}/conversations`,
+      rate_limit: { max_tokens: opts.rateLimitMaxTokens, refill_per_second: opts.rateLimitRefillPerSecond },
+      telegram_simulation_mode: opts.telegramSimulationMode === true,
+      verification: Object.fromEntries(
+        Object.entries(SECRET_ENV).map(([key, name]) => [
+          key,
+          process.env[name] ? `on (${name})` : `off (${name} not set)`,
+        ]),
+      ),
+      tool_bridge: opts.toolBridgeEnabled ? { server: 'bridge', allow: opts.toolBridgeAllow } : null,
+      routes: ['/webhook/generic', '/webhook/telegram', '/webhook/slack', '/healthz', '/readyz', '/metrics'],
+    },
+    exitCode: 0,
+    warnings,
+  };
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CLI, runCli, tempWorkspace } from './run-cli.js';
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+beforeEach(async () => {
+  ws = await tempWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+describe('sdetkit agent serve', () => {
+  it('serves on 127.0.0.1, routes a webhook into a run, and drains on SIGTERM', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const child = spawn(process.execPath, [CLI, 'agent', 'serve', '--port', '0'], {
+      cwd: ws.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const serving = await new Promise<{ host: string; port: number; status: string }>((resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          // wait for the whole JSON value
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    expect(serving).toMatchObject({ status: 'serving', host: '127.0.0.1' });
+    const response = await fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        channel: 'ops',
+        user_id: 'amy',
+        text: 'action fs.write {"path":".sdetkit/agent/workdir/s.txt","content":"s"}',
+      }),
+    });
+    expect(await response.json()).toMatchObject({ ok: true, result: { status: 'ok' } });
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    const log = await readFile(path.join(ws.root, '.sdetkit/agent/conversations/ops/amy.jsonl'), 'utf8');
+    expect(log.trim().split('\n')).toHaveLength(1);
+    expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
+  });
+
+  it('fails with exit 2 naming config.yaml, and never listens, when the config is missing', async () => {
+    const result = await runCli(ws.root, ['agent', 'serve', '--port', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^agent error: .*config\.yaml not found/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('refuses outgoing Telegram replies (not available yet) and a bridge without a command', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    expect((await runCli(ws.root, ['agent', 'serve', '--telegram-enable-outgoing'])).stderr).toMatch(
+      /^agent error: --telegram-enable-outgoing/,
+    );
+    expect((await runCli(ws.root, ['agent', 'serve', '--tool-bridge-enabled'])).stderr).toMatch(
+      /^agent error: --tool-bridge-command/,
+    );
+  });
+});

@@ -1,0 +1,63 @@
+const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
+
+/** Counters and a latency histogram, rendered in Prometheus text format. */
+export class ServerMetrics {
+  private readonly requests = new Map<string, number>();
+  private readonly runs = new Map<string, number>();
+  private readonly latency = new Array<number>(BUCKETS_MS.length + 1).fill(0);
+  private latencySum = 0;
+  private latencyCount = 0;
+  rateLimited = 0;
+  duplicates = 0;
+  verificationFailures = 0;
+
+  request(route: string, status: number, ms: number): void {
+    const key = `${route}\0${status}`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    const bucket = BUCKETS_MS.findIndex((b) => ms <= b);
+    this.latency[bucket === -1 ? BUCKETS_MS.length : bucket]!++;
+    this.latencySum += ms / 1000;
+    this.latencyCount++;
+  }
+
+  run(status: string): void {
+    this.runs.set(status, (this.runs.get(status) ?? 0) + 1);
+  }
+
+  render(): string {
+    const lines = [
+      '# HELP sdetkit_http_requests_total HTTP requests by route and status.',
+      '# TYPE sdetkit_http_requests_total counter',
+      ...[...this.requests].sort().map(([key, n]) => {
+        const [route, status] = key.split('\0');
+        return `sdetkit_http_requests_total{route="${route}",status="${status}"} ${n}`;
+      }),
+      '# HELP sdetkit_runs_total AgentOS runs started by inbound events, by status.',
+      '# TYPE sdetkit_runs_total counter',
+      ...[...this.runs].sort().map(([status, n]) => `sdetkit_runs_total{status="${status}"} ${n}`),
+      '# HELP sdetkit_rate_limited_total Events refused by the per-user rate limit.',
+      '# TYPE sdetkit_rate_limited_total counter',
+      `sdetkit_rate_limited_total ${this.rateLimited}`,
+      '# HELP sdetkit_duplicate_deliveries_total Retried deliveries answered with the first result.',
+      '# TYPE sdetkit_duplicate_deliveries_total counter',
+      `sdetkit_duplicate_deliveries_total ${this.duplicates}`,
+      '# HELP sdetkit_verification_failures_total Requests refused by signature or token verification.',
+      '# TYPE sdetkit_verification_failures_total counter',
+      `sdetkit_verification_failures_total ${this.verificationFailures}`,
+      '# HELP sdetkit_http_request_duration_seconds Request latency.',
+      '# TYPE sdetkit_http_request_duration_seconds histogram',
+    ];
+    let cumulative = 0;
+    BUCKETS_MS.forEach((b, i) => {
+      cumulative += this.latency[i]!;
+      lines.push(`sdetkit_http_request_duration_seconds_bucket{le="${b / 1000}"} ${cumulative}`);
+    });
+    cumulative += this.latency[BUCKETS_MS.length]!;
+    lines.push(`sdetkit_http_request_duration_seconds_bucket{le="+Inf"} ${cumulative}`);
+    lines.push(
+      `sdetkit_http_request_duration_seconds_sum ${this.latencySum}`,
+      `sdetkit_http_request_duration_seconds_count ${this.latencyCount}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+}

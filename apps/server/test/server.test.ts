@@ -1,0 +1,213 @@
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { hmacHex } from '@sdetkit/channels';
+import { createBuiltinRegistry } from '@sdetkit/core-runs';
+import { defaultAgentConfig } from '@sdetkit/policy';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type SdetkitServer } from '../src/create-server.js';
+
+let root: string;
+let server: SdetkitServer;
+let base: string;
+
+async function start(extra: Partial<Parameters<typeof createServer>[0]> = {}) {
+  server = createServer({
+    workspaceRoot: root,
+    config: defaultAgentConfig(),
+    runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
+    port: 0,
+    rateLimit: { maxTokens: 100, refillPerSecond: 100 },
+    secrets: { slackSigningSecret: 'slack-secret', telegramSecretToken: 'tg-secret' },
+    ...extra,
+  });
+  const { port } = await server.listen();
+  base = `http://127.0.0.1:${port}`;
+}
+
+beforeEach(async () => {
+  root = await realpath(await mkdtemp(path.join(tmpdir(), 'sdetkit-server-')));
+});
+afterEach(async () => {
+  await server?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const WRITE = 'action fs.write {"path":".sdetkit/agent/workdir/x.txt","content":"x"}';
+const lines = async (channel: string, file: string) =>
+  (await readFile(path.join(root, '.sdetkit/agent/conversations', channel, file), 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+describe('POST /webhook/generic', () => {
+  it('runs the text as a task and answers with the contract shape', async () => {
+    await start();
+    const response = await post('/webhook/generic', { channel: 'ci', user_id: 'alice', text: WRITE });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      ok: boolean;
+      result: { status: string; hash: string; rate: { remaining: number } };
+    };
+    expect(body).toMatchObject({
+      ok: true,
+      result: { status: 'ok', hash: expect.stringMatching(/^[0-9a-f]{64}$/), rate: { capacity: 100 } },
+    });
+    expect(await readdir(path.join(root, '.sdetkit/agent/history'))).toContain(`${body.result.hash}.json`);
+    expect(await lines('ci', 'alice.jsonl')).toEqual([
+      expect.objectContaining({ text: WRITE, status: 'ok', hash: body.result.hash }),
+    ]);
+  });
+
+  it.each([
+    ['non-JSON', 'not json', { 'content-type': 'application/json' }, 400],
+    ['a missing field', JSON.stringify({ channel: 'ci', text: 'x' }), {}, 400],
+    [
+      'a wrong content type',
+      JSON.stringify({ channel: 'ci', user_id: 'u', text: 'x' }),
+      { 'content-type': 'text/plain' },
+      415,
+    ],
+  ])('answers %s with a JSON error', async (_, body, headers, status) => {
+    await start();
+    const response = await post('/webhook/generic', body, headers);
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ ok: false, error: expect.any(String) });
+  });
+
+  it('refuses an oversized body with 413 without reading it all', async () => {
+    await start({ bodyLimitBytes: 1024 });
+    const response = await post('/webhook/generic', { channel: 'ci', user_id: 'u', text: 'x'.repeat(4096) });
+    expect(response.status).toBe(413);
+  });
+
+  it('rate-limits per user, logging limited events too', async () => {
+    await start({ rateLimit: { maxTokens: 2, refillPerSecond: 0.001 } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++)
+      statuses.push(
+        (
+          (await (await post('/webhook/generic', { channel: 'ci', user_id: 'bob', text: WRITE })).json()) as {
+            result: { status: string };
+          }
+        ).result.status,
+      );
+    expect(statuses).toEqual(['ok', 'ok', 'rate_limited']);
+    expect((await post('/webhook/generic', { channel: 'ci', user_id: 'carol', text: WRITE })).status).toBe(
+      200,
+    );
+    expect((await lines('ci', 'bob.jsonl')).map((l) => l.status)).toEqual(['ok', 'ok', 'rate_limited']);
+  });
+
+  it('keeps every line of 16 concurrent messages from one user', async () => {
+    await start();
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        post('/webhook/generic', {
+          channel: 'ci',
+          user_id: 'dave',
+          text: `action fs.write {"path":".sdetkit/agent/workdir/${i}.txt","content":"${i}"}`,
+        }),
+      ),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const logged = await lines('ci', 'dave.jsonl');
+    expect(logged).toHaveLength(16);
+    expect(new Set(logged.map((l) => l.text)).size).toBe(16);
+  });
+
+  it('keeps a user id like ../../etc inside the conversations folder', async () => {
+    await start();
+    await post('/webhook/generic', { channel: 'ci', user_id: '../../etc', text: WRITE });
+    expect(await readdir(path.join(root, '.sdetkit/agent/conversations/ci'))).toEqual([
+      '%2E%2E%2F%2E%2E%2Fetc.jsonl',
+    ]);
+  });
+
+  it('answers a crash of one request with 500 JSON and keeps serving', async () => {
+    await start();
+    await mkdir(path.join(root, '.sdetkit/agent'), { recursive: true });
+    await writeFile(path.join(root, '.sdetkit/agent/history'), 'not a folder');
+    const broken = await post('/webhook/generic', { channel: 'ci', user_id: 'erin', text: WRITE });
+    expect(broken.status).toBe(500);
+    expect(await broken.json()).toEqual({ ok: false, error: 'internal error' });
+    await rm(path.join(root, '.sdetkit/agent/history'));
+    expect((await post('/webhook/generic', { channel: 'ci', user_id: 'erin', text: WRITE })).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('POST /webhook/telegram', () => {
+  const update = { update_id: 99, message: { message_id: 1, text: WRITE, chat: { id: 5 }, from: { id: 7 } } };
+
+  it('checks the secret token and answers a replayed update with the first result', async () => {
+    await start();
+    expect(
+      (await post('/webhook/telegram', update, { 'x-telegram-bot-api-secret-token': 'nope' })).status,
+    ).toBe(401);
+    const first = (await (
+      await post('/webhook/telegram', update, { 'x-telegram-bot-api-secret-token': 'tg-secret' })
+    ).json()) as { result: { hash: string } };
+    const again = (await (
+      await post('/webhook/telegram', update, { 'x-telegram-bot-api-secret-token': 'tg-secret' })
+    ).json()) as { result: { hash: string; duplicate: boolean } };
+    expect(again.result).toMatchObject({ hash: first.result.hash, duplicate: true });
+    expect(await lines('telegram', '5%3A7.jsonl')).toHaveLength(1);
+    expect(server.metrics.render()).toContain('sdetkit_duplicate_deliveries_total 1');
+  });
+});
+
+describe('POST /webhook/slack', () => {
+  const sign = (raw: string, ts = Math.floor(Date.now() / 1000)) => ({
+    'x-slack-request-timestamp': String(ts),
+    'x-slack-signature': `v0=${hmacHex('slack-secret', `v0:${ts}:${raw}`)}`,
+  });
+
+  it('verifies first, answers url_verification, acknowledges events at once and runs them in the background', async () => {
+    await start();
+    const challenge = JSON.stringify({ type: 'url_verification', challenge: 'abc' });
+    expect(await (await post('/webhook/slack', challenge, sign(challenge))).json()).toEqual({
+      challenge: 'abc',
+    });
+    expect(
+      (await post('/webhook/slack', challenge, { ...sign(challenge), 'x-slack-signature': 'v0=bad' })).status,
+    ).toBe(401);
+    expect(
+      (await post('/webhook/slack', challenge, sign(challenge, Math.floor(Date.now() / 1000) - 600))).status,
+    ).toBe(401);
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      event_id: 'Ev9',
+      event: { type: 'message', user: 'U1', text: WRITE, channel: 'C1', ts: '1.2' },
+    });
+    const ack = await post('/webhook/slack', event, sign(event));
+    expect(await ack.json()).toEqual({ ok: true, result: { status: 'accepted' } });
+    await server.close();
+    expect(await lines('slack', 'T1%3AU1.jsonl')).toEqual([
+      expect.objectContaining({ status: 'ok', conversation_id: 'C1:1.2' }),
+    ]);
+  });
+});
+
+describe('operations', () => {
+  it('serves health, readiness, metrics and JSON 404s', async () => {
+    await start();
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true });
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ ok: true, ready: true });
+    await post('/webhook/generic', { channel: 'ci', user_id: 'm', text: WRITE });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('sdetkit_http_requests_total{route="/webhook/generic",status="200"} 1');
+    expect(metrics).toContain('sdetkit_runs_total{status="ok"} 1');
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
+  });
+});

@@ -1,0 +1,48 @@
+import type { Ledger, LedgerEntry, LedgerKind } from './ledger.js';
+
+type Pending = {
+  record: { kind: LedgerKind; hash: string; captured_at: string };
+  resolve: (e: LedgerEntry) => void;
+  reject: (e: unknown) => void;
+};
+
+/**
+ * Groups ledger appends from one busy process (a server) into batches: while
+ * one batch is being written, new entries queue and go out together next,
+ * each batch under one lock and one write. Order is arrival order.
+ */
+export class LedgerBatcher {
+  private queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(private readonly ledger: Ledger) {}
+
+  append(record: Pending['record']): Promise<LedgerEntry> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Resolves when everything queued so far is written. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const entries = await this.ledger.appendMany(batch.map((p) => p.record));
+          batch.forEach((p, i) => p.resolve(entries[i]!));
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}

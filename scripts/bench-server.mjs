@@ -1,0 +1,128 @@
+// Server benchmark, loopback only and bounded: starts `sdetkit agent serve`
+// on a free port, drives POST /webhook/generic with 16 concurrent keep-alive
+// connections for 1 user and for 1,000 users, stops the server (SIGTERM,
+// drain), then counts conversation lines: none may be lost or duplicated.
+//   node scripts/bench-server.mjs [--requests 4000] [--connections 16]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
+const args = process.argv.slice(2);
+const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const total = option('--requests', 4000);
+const connections = option('--connections', 16);
+
+async function scenario(users) {
+  const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-server-'));
+  try {
+    spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
+    const server = spawn(
+      process.execPath,
+      [
+        cli,
+        'agent',
+        'serve',
+        '--port',
+        '0',
+        '--rate-limit-max-tokens',
+        '1000000',
+        '--rate-limit-refill-per-second',
+        '1000000',
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    const { port } = await new Promise((resolve, reject) => {
+      server.stdout.on('data', (c) => {
+        out += c;
+        try {
+          resolve(JSON.parse(out));
+        } catch {}
+      });
+      server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+    const latencies = [];
+    let next = 0;
+    let failed = 0;
+    const send = (i) =>
+      new Promise((resolve) => {
+        const body = JSON.stringify({ channel: 'bench', user_id: `user-${i % users}`, text: `note ${i}` });
+        const started = process.hrtime.bigint();
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/webhook/generic',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (res.statusCode !== 200) failed++;
+              latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+              resolve();
+            });
+          },
+        );
+        req.on('error', () => {
+          failed++;
+          resolve();
+        });
+        req.end(body);
+      });
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < total) await send(next++);
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    agent.destroy();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    const dir = path.join(root, '.sdetkit/agent/conversations/bench');
+    const texts = readdirSync(dir).flatMap((f) =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).text),
+    );
+    latencies.sort((a, b) => a - b);
+    return {
+      users,
+      rps: total / seconds,
+      p50: latencies[Math.floor(latencies.length * 0.5)],
+      p99: latencies[Math.floor(latencies.length * 0.99)],
+      failed,
+      lines: texts.length,
+      lost: total - new Set(texts).size,
+      duplicated: texts.length - new Set(texts).size,
+    };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+console.log(
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated |`,
+);
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const users of [1, 1000]) {
+  const r = await scenario(users);
+  console.log(
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} |`,
+  );
+}
+console.log(
+  `\nnode ${process.version}, ${process.platform}/${process.arch}; provider none; every request is a recorded AgentOS run`,
+);
