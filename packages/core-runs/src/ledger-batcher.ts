@@ -36,7 +36,7 @@ export class LedgerBatcher {
         this.queue = [];
         try {
           const entries = await this.ledger.appendMany(batch.map((p) => p.record));
-          batch.forEach((p, i) => p.resolve(entries[i]!));
+          for (const [i, p] of batch.entries()) p.resolve(entries[i]!);
         } catch (error) {
           for (const p of batch) p.reject(error);
         }
