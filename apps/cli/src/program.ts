@@ -185,6 +185,36 @@ export function createProgram(emit: Emit, version: string): Command {
     )
     .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().serveCommand(opts))));
 
+  const tokensCommand = agent
+    .command('tokens')
+    .description('service tokens for the server REST API (/api/v1)');
+  tokensCommand
+    .command('create')
+    .description('create a token; it is printed once, only its sha256 is stored')
+    .requiredOption('--name <name>', 'a unique name, e.g. ci-dashboards')
+    .requiredOption(
+      '--scopes <list>',
+      'comma-separated: runs:read, runs:write, templates:run, dashboard:read',
+    )
+    .option('--tenant <id>', 'restrict the token to one tenant')
+    .option('--expires <duration>', "lifetime like 90d or 12h, or 'never' (default: never)")
+    .addHelpText(
+      'after',
+      example('sdetkit agent tokens create --name ci --scopes runs:read,dashboard:read --expires 90d'),
+    )
+    .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().tokensCreateCommand(opts))));
+  tokensCommand
+    .command('list')
+    .description('every token with its scopes, tenant, expiry and status (never the token)')
+    .addHelpText('after', example('sdetkit agent tokens list'))
+    .action(async () => emit(Promise.resolve().then(() => loadCommands().tokensListCommand())));
+  tokensCommand
+    .command('revoke')
+    .description('revoke a token by id or name')
+    .argument('<token>', 'token id (tok_...) or name')
+    .addHelpText('after', example('sdetkit agent tokens revoke ci'))
+    .action(async (token) => emit(Promise.resolve().then(() => loadCommands().tokensRevokeCommand(token))));
+
   const dashboard = agent
     .command('dashboard')
     .description('governance dashboards from run history (json, md, html, csv) and quality gates');

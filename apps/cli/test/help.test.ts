@@ -20,6 +20,7 @@ const COMMANDS = [
   ['agent', 'evidence', 'pack'],
   ['agent', 'demo'],
   ['agent', 'serve'],
+  ['agent', 'tokens', 'create'],
 ];
 
 describe('--help', () => {

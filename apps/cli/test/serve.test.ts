@@ -40,6 +40,21 @@ describe('sdetkit agent serve', () => {
       }),
     });
     expect(await response.json()).toMatchObject({ ok: true, result: { status: 'ok' } });
+    const created = await runCli(ws.root, [
+      'agent',
+      'tokens',
+      'create',
+      '--name',
+      'ops',
+      '--scopes',
+      'runs:read',
+    ]);
+    const token = (created.json as { token: string }).token;
+    const runs = await fetch(`http://127.0.0.1:${serving.port}/api/v1/runs`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await runs.json()).toMatchObject({ ok: true, total: 1 });
+    expect((await fetch(`http://127.0.0.1:${serving.port}/api/v1/runs`)).status).toBe(401);
     child.kill('SIGTERM');
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);

@@ -11,7 +11,9 @@ import {
   type RouteResult,
   routeEvent,
   slackAdapter,
+  TOKENS_FILE,
   TokenBucketRateLimiter,
+  TokenStore,
   telegramAdapter,
 } from '@sdetkit/channels';
 import {
@@ -27,16 +29,24 @@ import {
   type TaskPlanner,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, type ApprovalGate, createApprovalGate } from '@sdetkit/policy';
+import type { TemplateCatalog } from '@sdetkit/templates';
 import { type Context, Hono } from 'hono';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
+import { createRestApi } from './rest-api.js';
 import { ServerMetrics } from './server-metrics.js';
 
 export interface ServerOptions {
   /** Absolute workspace root (its `.sdetkit/agent/` holds history, conversations and rate limits). */
   workspaceRoot: string;
   config: AgentConfig;
-  /** The action set and planners runs use (the CLI's shared runtime). */
-  runtime: (gate: ApprovalGate) => { registry: ActionRegistry; planners: readonly TaskPlanner[] };
+  /** The action set, planners and template catalog runs use (the CLI's shared runtime). */
+  runtime: (gate: ApprovalGate) => {
+    registry: ActionRegistry;
+    planners: readonly TaskPlanner[];
+    catalog?: () => Promise<TemplateCatalog>;
+  };
+  /** Service tokens for `/api/v1` (default: `.sdetkit/agent/tokens.json`). */
+  tokens?: TokenStore;
   host?: string;
   port?: number;
   rateLimit?: { maxTokens: number; refillPerSecond: number };
@@ -79,7 +89,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
   const metrics = new ServerMetrics();
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
-  const { registry, planners } = options.runtime(gate);
+  const { registry, planners, catalog } = options.runtime(gate);
   const provider = createCachedProvider(createProviderFromConfig(config), {
     cacheDir: path.join(agentDir, 'cache'),
     enabled: true,
@@ -98,11 +108,11 @@ export function createServer(options: ServerOptions): SdetkitServer {
   let configSnapshot: Promise<string> | undefined;
   let closing = false;
 
-  const run = async (event: InboundEvent) => {
+  const runAndRecord = async (task: string) => {
     configSnapshot ??= new ConfigStore(agentDir).save(config);
     await configSnapshot;
     const record = await runTask({
-      task: event.text,
+      task,
       workspaceRoot: root,
       config,
       registry,
@@ -117,6 +127,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
     metrics.run(record.status);
     return record;
   };
+  const run = (event: InboundEvent) => runAndRecord(event.text);
 
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -191,13 +202,34 @@ export function createServer(options: ServerOptions): SdetkitServer {
   app.post('/webhook/slack', (c) =>
     handle(c, (r) => slackAdapter(r, { signingSecret: options.secrets?.slackSigningSecret }), true),
   );
+  app.route(
+    '/api/v1',
+    createRestApi({
+      workspaceRoot: root,
+      historyDir: path.join(agentDir, 'history'),
+      tenant,
+      config,
+      tokens: options.tokens ?? new TokenStore(path.join(agentDir, TOKENS_FILE)),
+      history,
+      ledger,
+      approvalGate: gate,
+      registry,
+      ...(catalog ? { catalog } : {}),
+      runTask: runAndRecord,
+      readBody: (c) => readBodyCapped(c.req.raw, bodyLimit),
+    }),
+  );
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) =>
     closing ? c.json({ ok: false, ready: false }, 503) : c.json({ ok: true, ready: true }),
   );
   app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   app.notFound((c) => c.json({ ok: false, error: 'not found' }, 404));
-  app.onError((_error, c) => c.json({ ok: false, error: 'internal error' }, 500));
+  app.onError((error, c) => {
+    if (error instanceof BodyTooLargeError)
+      return c.json({ ok: false, error: `body larger than ${bodyLimit} bytes` }, 413);
+    return c.json({ ok: false, error: 'internal error' }, 500);
+  });
 
   let server: ReturnType<typeof serve> | undefined;
   return {

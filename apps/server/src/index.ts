@@ -1,3 +1,4 @@
 export { createServer, type SdetkitServer, type ServerOptions } from './create-server.js';
 export { BodyTooLargeError, readBodyCapped } from './read-body.js';
+export { createRestApi, type RestApiDeps } from './rest-api.js';
 export { ServerMetrics } from './server-metrics.js';

@@ -20,6 +20,16 @@ export {
   TokenBucketRateLimiter,
 } from './rate-limiter.js';
 export { safeFileName } from './safe-file-name.js';
+export {
+  parseScopes,
+  type StoredToken,
+  TOKEN_SCOPES,
+  TOKENS_FILE,
+  type TokenInfo,
+  type TokenScope,
+  TokenStore,
+  validateTenantId,
+} from './service-tokens.js';
 export { SLACK_TIMESTAMP_WINDOW_SECONDS, slackAdapter } from './slack-adapter.js';
 export { telegramAdapter } from './telegram-adapter.js';
 export { hmacHex, parseJsonObject, safeEqual } from './verification.js';

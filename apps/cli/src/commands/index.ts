@@ -19,6 +19,7 @@ function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K) {
 const dashboard = () => import('./dashboard.js');
 const governance = () => import('./governance.js');
 const templates = () => import('./templates.js');
+const tokens = () => import('./tokens.js');
 
 export const dashboardBuildCommand = lazy(dashboard, 'dashboardBuildCommand');
 export const dashboardGateCommand = lazy(dashboard, 'dashboardGateCommand');
@@ -38,3 +39,6 @@ export const templatesRunCommand = lazy(templates, 'templatesRunCommand');
 export const templatesShowCommand = lazy(templates, 'templatesShowCommand');
 export const templatesValidateCommand = lazy(templates, 'templatesValidateCommand');
 export const templatesVerifyCommand = lazy(templates, 'templatesVerifyCommand');
+export const tokensCreateCommand = lazy(tokens, 'tokensCreateCommand');
+export const tokensListCommand = lazy(tokens, 'tokensListCommand');
+export const tokensRevokeCommand = lazy(tokens, 'tokensRevokeCommand');

@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, tempWorkspace } from './run-cli.js';
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+beforeEach(async () => {
+  ws = await tempWorkspace();
+  await runCli(ws.root, ['agent', 'init']);
+});
+afterEach(() => ws.cleanup());
+
+describe('sdetkit agent tokens', () => {
+  it('creates a token shown once, lists it without secrets and revokes it', async () => {
+    const created = await runCli(ws.root, [
+      'agent',
+      'tokens',
+      'create',
+      '--name',
+      'ci',
+      '--scopes',
+      'runs:read,dashboard:read',
+      '--expires',
+      '90d',
+    ]);
+    expect(created.code).toBe(0);
+    const { token, id } = created.json as { token: string; id: string };
+    expect(token).toMatch(/^sdk_/);
+    expect(await readFile(path.join(ws.root, '.sdetkit/agent/tokens.json'), 'utf8')).not.toContain(token);
+    const list = await runCli(ws.root, ['agent', 'tokens', 'list']);
+    expect(list.json).toMatchObject({
+      tokens: [{ id, name: 'ci', scopes: ['dashboard:read', 'runs:read'], status: 'active' }],
+    });
+    expect(list.stdout).not.toContain(token);
+    expect((await runCli(ws.root, ['agent', 'tokens', 'revoke', 'ci'])).json).toMatchObject({
+      revoked: { status: 'revoked' },
+    });
+  });
+
+  it('rejects unknown scopes, bad tenants and bad durations with exit 2', async () => {
+    const scope = await runCli(ws.root, ['agent', 'tokens', 'create', '--name', 'x', '--scopes', 'admin']);
+    expect(scope.code).toBe(2);
+    expect(scope.stderr).toMatch(/^agent error: --scopes: unknown scope admin/);
+    expect(
+      (
+        await runCli(ws.root, [
+          'agent',
+          'tokens',
+          'create',
+          '--name',
+          'x',
+          '--scopes',
+          'runs:read',
+          '--tenant',
+          '../x',
+        ])
+      ).code,
+    ).toBe(2);
+    expect(
+      (
+        await runCli(ws.root, [
+          'agent',
+          'tokens',
+          'create',
+          '--name',
+          'x',
+          '--scopes',
+          'runs:read',
+          '--expires',
+          'soon',
+        ])
+      ).code,
+    ).toBe(2);
+    expect((await runCli(ws.root, ['agent', 'tokens', 'revoke', 'nope'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,175 @@
+import type { TokenInfo, TokenScope, TokenStore } from '@sdetkit/channels';
+import type { FileHistoryStore, Ledger, LedgerBatcher, RunRecord } from '@sdetkit/core-runs';
+import {
+  DASHBOARD_FORMATS,
+  type DashboardFormat,
+  loadDashboardSummary,
+  parseTimeWindow,
+  renderCsv,
+  renderDashboard,
+} from '@sdetkit/dashboard-renderers';
+import { AGENT_DIR, type AgentConfig, type ApprovalGate, isSdetkitError } from '@sdetkit/policy';
+import { runTemplate, type TemplateCatalog } from '@sdetkit/templates';
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+
+export interface RestApiDeps {
+  workspaceRoot: string;
+  historyDir: string;
+  tenant: string;
+  config: AgentConfig;
+  tokens: TokenStore;
+  history: FileHistoryStore;
+  ledger: LedgerBatcher | Ledger;
+  approvalGate: ApprovalGate;
+  registry: Parameters<typeof runTemplate>[0]['registry'];
+  catalog?: () => Promise<TemplateCatalog>;
+  runTask(task: string): Promise<RunRecord>;
+  readBody(c: Context): Promise<Buffer>;
+}
+
+const CONTENT_TYPES: Record<DashboardFormat, string> = {
+  json: 'application/json; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
+
+type Env = { Variables: { token: TokenInfo } };
+
+/**
+ * `/api/v1`: operators query runs and dashboards and start runs with service
+ * tokens. `Authorization: Bearer <token>`; a missing, unknown, expired or
+ * revoked token gets the same 401; a token without the route's scope, or of
+ * another tenant, gets 403.
+ */
+export function createRestApi(deps: RestApiDeps): Hono<Env> {
+  const api = new Hono<Env>();
+  const unauthorized = (c: Context) =>
+    c.json({ ok: false, error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
+  api.use('*', async (c, next) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = await deps.tokens.authenticate(bearer);
+    if (!token) return unauthorized(c);
+    if (token.tenant !== null && token.tenant !== deps.tenant)
+      return c.json({ ok: false, error: 'forbidden' }, 403);
+    c.set('token', token);
+    await next();
+  });
+  const need = (scope: TokenScope) => async (c: Context<Env>, next: () => Promise<void>) => {
+    if (!c.get('token').scopes.includes(scope)) return c.json({ ok: false, error: 'forbidden' }, 403);
+    await next();
+  };
+  const badRequest = (c: Context, error: unknown) =>
+    c.json(
+      { ok: false, error: isSdetkitError(error) ? error.message : (error as Error).message },
+      isSdetkitError(error) && error.code === 'not_found' ? 404 : 400,
+    );
+  const history = { absolute: deps.historyDir, relative: `${AGENT_DIR}/history` };
+  const summary = async (c: Context, records: boolean) => {
+    const window = parseTimeWindow(c.req.query('since') || undefined, c.req.query('until') || undefined);
+    return loadDashboardSummary(history, { window, allowMissingHistory: true, ...(records ? {} : {}) });
+  };
+
+  api.get('/runs', need('runs:read'), async (c) => {
+    try {
+      const status = c.req.query('status');
+      if (status !== undefined && status !== 'ok' && status !== 'error')
+        return c.json({ ok: false, error: 'status: ok or error' }, 400);
+      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
+      const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
+      const all = (await summary(c, true)).records.filter((r) => status === undefined || r.status === status);
+      const page = all.slice(offset, offset + limit);
+      return c.json({
+        ok: true,
+        runs: page,
+        total: all.length,
+        next_offset: offset + page.length < all.length ? offset + page.length : null,
+      });
+    } catch (error) {
+      return badRequest(c, error);
+    }
+  });
+
+  api.get('/runs/:hash', need('runs:read'), async (c) => {
+    const hash = c.req.param('hash') ?? '';
+    if (!/^[0-9a-f]{64}$/.test(hash)) return c.json({ ok: false, error: 'not found' }, 404);
+    try {
+      return c.json({ ok: true, run: await deps.history.get(hash) });
+    } catch {
+      return c.json({ ok: false, error: 'not found' }, 404);
+    }
+  });
+
+  api.post('/runs', need('runs:write'), async (c) => {
+    const body = z
+      .object({ task: z.string().min(1).max(16_384) })
+      .safeParse(parseJson(await deps.readBody(c)));
+    if (!body.success) return c.json({ ok: false, error: 'body must be {"task": "<text>"}' }, 400);
+    const record = await deps.runTask(body.data.task);
+    return c.json({ ok: true, run: record }, 201);
+  });
+
+  api.get('/templates', need('runs:read'), async (c) => {
+    if (!deps.catalog) return c.json({ ok: true, templates: [] });
+    const templates = (await deps.catalog())
+      .list()
+      .map((t) => ({ ...t.definition.metadata, source: t.source }));
+    return c.json({ ok: true, templates });
+  });
+
+  api.post('/templates/:id/run', need('templates:run'), async (c) => {
+    if (!deps.catalog) return c.json({ ok: false, error: 'not found' }, 404);
+    const body = z
+      .object({ inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) })
+      .safeParse(parseJson(await deps.readBody(c)) ?? {});
+    if (!body.success) return c.json({ ok: false, error: 'body must be {"inputs": {...}}' }, 400);
+    try {
+      const template = (await deps.catalog()).get(c.req.param('id') ?? '');
+      const record = await runTemplate({
+        template,
+        inputs: body.data.inputs,
+        workspaceRoot: deps.workspaceRoot,
+        config: deps.config,
+        registry: deps.registry,
+        approvalGate: deps.approvalGate,
+      });
+      await deps.ledger.append({ kind: 'template-run', hash: record.hash, captured_at: record.captured_at });
+      return c.json({ ok: true, run: record }, record.status === 'ok' ? 201 : 200);
+    } catch (error) {
+      return badRequest(c, error);
+    }
+  });
+
+  api.get('/dashboard', need('dashboard:read'), async (c) => {
+    const format = (c.req.query('format') ?? 'json') as DashboardFormat;
+    if (!DASHBOARD_FORMATS.includes(format))
+      return c.json({ ok: false, error: `format: one of ${DASHBOARD_FORMATS.join(', ')}` }, 400);
+    try {
+      return c.body(renderDashboard(await summary(c, format === 'json' || format === 'csv'), format), 200, {
+        'content-type': CONTENT_TYPES[format],
+      });
+    } catch (error) {
+      return badRequest(c, error);
+    }
+  });
+
+  api.get('/history.csv', need('dashboard:read'), async (c) => {
+    try {
+      return c.body(renderCsv(await summary(c, true)), 200, { 'content-type': CONTENT_TYPES.csv });
+    } catch (error) {
+      return badRequest(c, error);
+    }
+  });
+
+  return api;
+}
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
