@@ -31,6 +31,7 @@ import {
 import { AGENT_DIR, type AgentConfig, type ApprovalGate, createApprovalGate } from '@sdetkit/policy';
 import type { TemplateCatalog } from '@sdetkit/templates';
 import { type Context, Hono } from 'hono';
+import { type Logger, pino } from 'pino';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { createRestApi } from './rest-api.js';
 import { ServerMetrics } from './server-metrics.js';
@@ -60,6 +61,8 @@ export interface ServerOptions {
   bodyLimitBytes?: number;
   tenant?: string;
   clock?: () => Date;
+  /** Structured JSON logs; default: info level to stderr. */
+  logger?: Logger;
 }
 
 export interface SdetkitServer {
@@ -87,6 +90,27 @@ export function createServer(options: ServerOptions): SdetkitServer {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const clock = options.clock ?? (() => new Date());
   const metrics = new ServerMetrics();
+  // Logs never carry headers, bodies or query strings; redaction is a second guard.
+  const logger =
+    options.logger ??
+    pino(
+      {
+        level: 'info',
+        base: { service: 'sdetkit-server' },
+        redact: {
+          paths: [
+            '*.authorization',
+            '*.token',
+            '*.signature',
+            '*["x-slack-signature"]',
+            '*["x-sdetkit-signature"]',
+            '*["x-telegram-bot-api-secret-token"]',
+          ],
+          censor: '[redacted]',
+        },
+      },
+      pino.destination(2),
+    );
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
   const { registry, planners, catalog } = options.runtime(gate);
@@ -133,10 +157,19 @@ export function createServer(options: ServerOptions): SdetkitServer {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    metrics.request(
-      c.req.routePath === '/*' ? 'unmatched' : c.req.routePath,
-      c.res.status,
-      performance.now() - started,
+    const ms = performance.now() - started;
+    const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+    metrics.request(route, c.res.status, ms);
+    logger.info(
+      {
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        route,
+        status: c.res.status,
+        ms: Math.round(ms * 10) / 10,
+        tenant,
+      },
+      'request',
     );
   });
 
@@ -228,6 +261,10 @@ export function createServer(options: ServerOptions): SdetkitServer {
   app.onError((error, c) => {
     if (error instanceof BodyTooLargeError)
       return c.json({ ok: false, error: `body larger than ${bodyLimit} bytes` }, 413);
+    logger.error(
+      { path: new URL(c.req.url).pathname, error: error.message.split('\n')[0] },
+      'request failed',
+    );
     return c.json({ ok: false, error: 'internal error' }, 500);
   });
 
@@ -256,6 +293,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
       await conversations.drain();
       await ledger.flush();
       await limiter.flush();
+      logger.flush();
     },
   };
 }

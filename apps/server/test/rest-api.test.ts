@@ -5,6 +5,7 @@ import { TokenStore } from '@sdetkit/channels';
 import { createBuiltinRegistry } from '@sdetkit/core-runs';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { parseTemplate, TemplateCatalog } from '@sdetkit/templates';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type SdetkitServer } from '../src/create-server.js';
 
@@ -37,6 +38,7 @@ beforeEach(async () => {
     }),
     port: 0,
     tokens,
+    logger: pino({ level: 'silent' }),
   });
   base = `http://127.0.0.1:${(await server.listen()).port}`;
 });

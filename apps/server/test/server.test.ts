@@ -12,7 +12,9 @@ let server: SdetkitServer;
 let base: string;
 
 async function start(extra: Partial<Parameters<typeof createServer>[0]> = {}) {
+  const { pino } = await import('pino');
   server = createServer({
+    logger: pino({ level: 'silent' }),
     workspaceRoot: root,
     config: defaultAgentConfig(),
     runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
@@ -209,5 +211,47 @@ describe('operations', () => {
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
+  });
+});
+
+describe('request logs', () => {
+  it('writes one JSON line per request and never tokens, signatures or bodies', async () => {
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(...String(chunk).trim().split('\n'));
+        done();
+      },
+    });
+    await start({ logger: pino({ level: 'info' }, sink), secrets: { genericWebhook: 'hook-secret' } });
+    const raw = JSON.stringify({ channel: 'ci', user_id: 'zed', text: 'secret-task-text' });
+    await post('/webhook/generic?token=sdk_in_query', raw, {
+      'x-sdetkit-signature': `sha256=${hmacHex('hook-secret', raw)}`,
+      authorization: 'Bearer sdk_should_not_appear',
+    });
+    await fetch(`${base}/healthz`);
+    const entries = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.msg === 'request');
+    expect(entries).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        path: '/webhook/generic',
+        route: '/webhook/generic',
+        status: 200,
+      }),
+      expect.objectContaining({ method: 'GET', path: '/healthz', status: 200 }),
+    ]);
+    const all = lines.join('\n');
+    for (const secret of [
+      'sdk_in_query',
+      'sdk_should_not_appear',
+      'hook-secret',
+      'secret-task-text',
+      'sha256=',
+    ])
+      expect(all).not.toContain(secret);
   });
 });
