@@ -151,6 +151,10 @@ export function createProgram(emit: Emit, version: string): Command {
     .addOption(configOption())
     .addOption(new Option('--host <host>', 'address to bind').default('127.0.0.1'))
     .addOption(new Option('--port <port>', 'port (0 picks a free one)').argParser(port).default(8787))
+    .option(
+      '--tenants-root <dir>',
+      'serve many tenants: each is a workspace <dir>/<tenant>/, webhooks at /t/<tenant>/webhook/*',
+    )
     .option('--telegram-simulation-mode', 'record replies instead of sending them', false)
     .option('--telegram-enable-outgoing', 'send Telegram replies (not available yet)', false)
     .addOption(
@@ -181,6 +185,7 @@ export function createProgram(emit: Emit, version: string): Command {
       `\nSecrets come from the environment: SDETKIT_WEBHOOK_SECRET, SDETKIT_TELEGRAM_SECRET_TOKEN, SDETKIT_SLACK_SIGNING_SECRET.${example(
         'sdetkit agent serve',
         'SDETKIT_SLACK_SIGNING_SECRET=... sdetkit agent serve --port 8787 --rate-limit-max-tokens 10',
+        'sdetkit agent serve --tenants-root tenants   # POST /t/acme/webhook/generic runs in tenants/acme/',
       )}`,
     )
     .action(async (opts) => emit(Promise.resolve().then(() => loadCommands().serveCommand(opts))));

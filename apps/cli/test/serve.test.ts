@@ -1,8 +1,30 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempWorkspace } from './run-cli.js';
+
+async function startServe(cwd: string, args: string[]) {
+  const child = spawn(process.execPath, [CLI, 'agent', 'serve', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  const serving = await new Promise<{ host: string; port: number; status: string; routes: string[] }>(
+    (resolve, reject) => {
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        try {
+          resolve(JSON.parse(stdout));
+        } catch {
+          // wait for the whole JSON value
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    },
+  );
+  return { child, serving };
+}
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 beforeEach(async () => {
@@ -13,22 +35,7 @@ afterEach(() => ws.cleanup());
 describe('sdetkit agent serve', () => {
   it('serves on 127.0.0.1, routes a webhook into a run, and drains on SIGTERM', async () => {
     await runCli(ws.root, ['agent', 'init']);
-    const child = spawn(process.execPath, [CLI, 'agent', 'serve', '--port', '0'], {
-      cwd: ws.root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const serving = await new Promise<{ host: string; port: number; status: string }>((resolve, reject) => {
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        try {
-          resolve(JSON.parse(stdout));
-        } catch {
-          // wait for the whole JSON value
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
+    const { child, serving } = await startServe(ws.root, ['--port', '0']);
     expect(serving).toMatchObject({ status: 'serving', host: '127.0.0.1' });
     const response = await fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
       method: 'POST',
@@ -78,5 +85,40 @@ describe('sdetkit agent serve', () => {
     expect((await runCli(ws.root, ['agent', 'serve', '--tool-bridge-enabled'])).stderr).toMatch(
       /^agent error: --tool-bridge-command/,
     );
+  });
+
+  it('serves many tenants from --tenants-root, each run landing in its own workspace', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    await mkdir(path.join(ws.root, 'tenants/acme'), { recursive: true });
+    const { child, serving } = await startServe(ws.root, ['--port', '0', '--tenants-root', 'tenants']);
+    expect(serving.routes).toContain('/t/{tenant}/webhook/generic');
+    const post = (tenant: string) =>
+      fetch(`http://127.0.0.1:${serving.port}/t/${tenant}/webhook/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          channel: 'ops',
+          user_id: 'amy',
+          text: 'action fs.write {"path":".sdetkit/agent/workdir/t.txt","content":"t"}',
+        }),
+      });
+    expect(await (await post('acme')).json()).toMatchObject({ ok: true, result: { status: 'ok' } });
+    expect((await post('globex')).status).toBe(404);
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const acme = path.join(ws.root, 'tenants/acme/.sdetkit/agent');
+    expect(await readFile(path.join(acme, 'workdir/t.txt'), 'utf8')).toBe('t');
+    expect(await readFile(path.join(acme, 'conversations/ops/amy.jsonl'), 'utf8')).toMatch(/"status":"ok"/);
+    expect((await runCli(path.join(ws.root, 'tenants/acme'), ['agent', 'verify'])).code).toBe(0);
+  });
+
+  it('refuses a --tenants-root that is not a directory or leaves the workspace', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const missing = await runCli(ws.root, ['agent', 'serve', '--tenants-root', 'nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^agent error: --tenants-root: nope is not a directory/);
+    const outside = await runCli(ws.root, ['agent', 'serve', '--tenants-root', '../..']);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/--tenants-root/);
   });
 });

@@ -1,10 +1,9 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import {
   type AdapterRequest,
   type AdapterResult,
-  FileBucketStore,
-  FileConversationStore,
   genericAdapter,
   IdempotencyStore,
   type InboundEvent,
@@ -12,41 +11,36 @@ import {
   routeEvent,
   slackAdapter,
   TOKENS_FILE,
-  TokenBucketRateLimiter,
   TokenStore,
   telegramAdapter,
+  validateTenantId,
 } from '@sdetkit/channels';
-import {
-  type ActionRegistry,
-  ConfigStore,
-  createCachedProvider,
-  createProviderFromConfig,
-  FileHistoryStore,
-  formatCapturedAt,
-  Ledger,
-  LedgerBatcher,
-  runTask,
-  type TaskPlanner,
-} from '@sdetkit/core-runs';
-import { AGENT_DIR, type AgentConfig, type ApprovalGate, createApprovalGate } from '@sdetkit/policy';
-import type { TemplateCatalog } from '@sdetkit/templates';
+import { formatCapturedAt } from '@sdetkit/core-runs';
+import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
 import { type Logger, pino } from 'pino';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { createRestApi } from './rest-api.js';
 import { ServerMetrics } from './server-metrics.js';
+import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
 
 export interface ServerOptions {
-  /** Absolute workspace root (its `.sdetkit/agent/` holds history, conversations and rate limits). */
+  /**
+   * Absolute root of the server's own workspace: `.sdetkit/agent/tokens.json`
+   * lives here and, in single-tenant mode, history, conversations and rate limits.
+   */
   workspaceRoot: string;
+  /**
+   * Multi-tenant mode: each tenant's workspace is `<tenantsRoot>/<tenant>/`
+   * (it must exist), webhooks are `/t/<tenant>/webhook/*` and every service
+   * token must name its tenant. A tenant's own `.sdetkit/agent/config.yaml`,
+   * when present, replaces `config`.
+   */
+  tenantsRoot?: string;
   config: AgentConfig;
   /** The action set, planners and template catalog runs use (the CLI's shared runtime). */
-  runtime: (gate: ApprovalGate) => {
-    registry: ActionRegistry;
-    planners: readonly TaskPlanner[];
-    catalog?: () => Promise<TemplateCatalog>;
-  };
-  /** Service tokens for `/api/v1` (default: `.sdetkit/agent/tokens.json`). */
+  runtime: RuntimeFactory;
+  /** Service tokens for `/api/v1` (default: `<workspaceRoot>/.sdetkit/agent/tokens.json`). */
   tokens?: TokenStore;
   host?: string;
   port?: number;
@@ -59,6 +53,7 @@ export interface ServerOptions {
   };
   /** Largest request body (default 1 MiB); larger gets 413. */
   bodyLimitBytes?: number;
+  /** The single tenant's id in single-tenant mode (default `default`). */
   tenant?: string;
   clock?: () => Date;
   /** Structured JSON logs; default: info level to stderr. */
@@ -66,7 +61,7 @@ export interface ServerOptions {
 }
 
 export interface SdetkitServer {
-  app: Hono;
+  app: Hono<Env>;
   metrics: ServerMetrics;
   /** Starts listening; resolves with the bound address. */
   listen(): Promise<{ host: string; port: number }>;
@@ -74,21 +69,34 @@ export interface SdetkitServer {
   close(): Promise<void>;
 }
 
+type Env = { Variables: { tenant: string } };
+
 const JSON_TYPE = /^application\/json\b/i;
+
+const isTenantId = (tenant: string) => {
+  try {
+    validateTenantId(tenant);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * The Hono app behind `sdetkit agent serve`: webhook routes that verify,
- * normalize, rate-limit and route events into AgentOS, plus health, readiness
- * and Prometheus metrics. Every failure is a JSON answer; one request's crash
- * never stops the server.
+ * normalize, rate-limit and route events into AgentOS, the `/api/v1` REST
+ * API, plus health, readiness and Prometheus metrics. Every failure is a JSON
+ * answer; one request's crash never stops the server. In multi-tenant mode
+ * every tenant's events, runs, conversations and rate limits stay in its own
+ * workspace.
  */
 export function createServer(options: ServerOptions): SdetkitServer {
   const root = options.workspaceRoot;
-  const agentDir = path.join(root, AGENT_DIR);
-  const config = options.config;
-  const tenant = options.tenant ?? 'default';
+  const tenantsRoot = options.tenantsRoot;
+  const singleTenant = options.tenant ?? 'default';
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const clock = options.clock ?? (() => new Date());
+  const rateLimit = options.rateLimit ?? { maxTokens: 5, refillPerSecond: 1 };
   const metrics = new ServerMetrics();
   // Logs never carry headers, bodies or query strings; redaction is a second guard.
   const logger =
@@ -113,47 +121,47 @@ export function createServer(options: ServerOptions): SdetkitServer {
     );
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
-  const { registry, planners, catalog } = options.runtime(gate);
-  const provider = createCachedProvider(createProviderFromConfig(config), {
-    cacheDir: path.join(agentDir, 'cache'),
-    enabled: true,
-  });
-  const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
-  const ledger = new LedgerBatcher(new Ledger(agentDir));
-  const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
-  const limiter = new TokenBucketRateLimiter({
-    capacity: options.rateLimit?.maxTokens ?? 5,
-    refillPerSecond: options.rateLimit?.refillPerSecond ?? 1,
-    store: new FileBucketStore(path.join(agentDir, 'rate_limits')),
-  });
+  const workspaces = new Map<string, Promise<TenantWorkspace>>();
+  const open = (tenant: string, workspaceRoot: string) => {
+    let opened = workspaces.get(tenant);
+    if (!opened) {
+      opened = openTenantWorkspace({
+        tenant,
+        root: workspaceRoot,
+        ...(tenantsRoot ? {} : { config: options.config }),
+        fallbackConfig: options.config,
+        runtime: options.runtime,
+        gate,
+        rateLimit,
+        clock,
+        onRun: (record) => metrics.run(record.status),
+      });
+      // A tenant whose workspace failed to open (say, a broken config.yaml) is retried next request.
+      opened.catch(() => workspaces.delete(tenant));
+      workspaces.set(tenant, opened);
+    }
+    return opened;
+  };
+  /** The tenant's workspace, or null when this server does not serve that tenant. */
+  const workspaceOf = async (tenant: string): Promise<TenantWorkspace | null> => {
+    if (!tenantsRoot) return tenant === singleTenant ? open(tenant, root) : null;
+    if (!isTenantId(tenant)) return null;
+    if (!workspaces.has(tenant)) {
+      const dir = path.join(tenantsRoot, tenant);
+      const isDirectory = await stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      if (!isDirectory) return null;
+      return open(tenant, dir);
+    }
+    return workspaces.get(tenant) ?? null;
+  };
   const idempotency = new IdempotencyStore<RouteResult>();
   const background = new Set<Promise<unknown>>();
-  // Saved with the first run (so every recorded run can be replayed with its config).
-  let configSnapshot: Promise<string> | undefined;
   let closing = false;
 
-  const runAndRecord = async (task: string) => {
-    configSnapshot ??= new ConfigStore(agentDir).save(config);
-    await configSnapshot;
-    const record = await runTask({
-      task,
-      workspaceRoot: root,
-      config,
-      registry,
-      planners,
-      approvalGate: gate,
-      provider,
-      clock,
-    });
-    const saved = await history.save(record);
-    if (saved.created)
-      await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
-    metrics.run(record.status);
-    return record;
-  };
-  const run = (event: InboundEvent) => runAndRecord(event.text);
-
-  const app = new Hono();
+  const app = new Hono<Env>();
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -167,18 +175,22 @@ export function createServer(options: ServerOptions): SdetkitServer {
         route,
         status: c.res.status,
         ms: Math.round(ms * 10) / 10,
-        tenant,
+        tenant: c.get('tenant') ?? null,
       },
       'request',
     );
   });
 
   const handle = async (
-    c: Context,
+    c: Context<Env>,
+    tenant: string,
     adapter: (request: AdapterRequest) => AdapterResult,
     asynchronous = false,
   ) => {
     if (closing) return c.json({ ok: false, error: 'server is shutting down' }, 503);
+    const workspace = await workspaceOf(tenant);
+    if (!workspace) return c.json({ ok: false, error: 'not found' }, 404);
+    c.set('tenant', tenant);
     if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
       return c.json({ ok: false, error: 'content-type must be application/json' }, 415);
     }
@@ -203,11 +215,18 @@ export function createServer(options: ServerOptions): SdetkitServer {
     if (result.kind === 'ignore')
       return c.json({ ok: true, result: { status: 'ignored', reason: result.reason } });
     const event: InboundEvent = { ...result.event, tenant, received_at: formatCapturedAt(clock()) };
-    const work = idempotency.once(result.idempotencyKey, () =>
-      routeEvent(event, { limiter, conversations, run }).then((routed) => {
-        if (routed.status === 'rate_limited') metrics.rateLimited++;
-        return routed;
-      }),
+    // The same delivery id in two tenants is two events.
+    const work = idempotency.once(
+      result.idempotencyKey === null ? null : `${tenant}\u0000${result.idempotencyKey}`,
+      () =>
+        routeEvent(event, {
+          limiter: workspace.limiter,
+          conversations: workspace.conversations,
+          run: (e) => workspace.runAndRecord(e.text),
+        }).then((routed) => {
+          if (routed.status === 'rate_limited') metrics.rateLimited++;
+          return routed;
+        }),
     );
     if (asynchronous) {
       // Slack wants an answer within 3 seconds: acknowledge now, run in the background.
@@ -226,29 +245,34 @@ export function createServer(options: ServerOptions): SdetkitServer {
     return c.json({ ok: true, result: { ...routed, ...(duplicate ? { duplicate: true } : {}) } });
   };
 
-  app.post('/webhook/generic', (c) =>
-    handle(c, (r) => genericAdapter(r, { secret: options.secrets?.genericWebhook })),
-  );
-  app.post('/webhook/telegram', (c) =>
-    handle(c, (r) => telegramAdapter(r, { secretToken: options.secrets?.telegramSecretToken })),
-  );
-  app.post('/webhook/slack', (c) =>
-    handle(c, (r) => slackAdapter(r, { signingSecret: options.secrets?.slackSigningSecret }), true),
-  );
+  const webhooks = {
+    generic: (r: AdapterRequest) => genericAdapter(r, { secret: options.secrets?.genericWebhook }),
+    telegram: (r: AdapterRequest) =>
+      telegramAdapter(r, { secretToken: options.secrets?.telegramSecretToken }),
+    slack: (r: AdapterRequest) => slackAdapter(r, { signingSecret: options.secrets?.slackSigningSecret }),
+  };
+  for (const [channel, adapter] of Object.entries(webhooks)) {
+    const asynchronous = channel === 'slack';
+    if (tenantsRoot) {
+      app.post(`/t/:tenant/webhook/${channel}`, (c) =>
+        handle(c, c.req.param('tenant') ?? '', adapter, asynchronous),
+      );
+    } else {
+      app.post(`/webhook/${channel}`, (c) => handle(c, singleTenant, adapter, asynchronous));
+    }
+  }
   app.route(
     '/api/v1',
     createRestApi({
-      workspaceRoot: root,
-      historyDir: path.join(agentDir, 'history'),
-      tenant,
-      config,
-      tokens: options.tokens ?? new TokenStore(path.join(agentDir, TOKENS_FILE)),
-      history,
-      ledger,
-      approvalGate: gate,
-      registry,
-      ...(catalog ? { catalog } : {}),
-      runTask: runAndRecord,
+      tokens: options.tokens ?? new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE)),
+      workspaceFor: (token) => {
+        if (!tenantsRoot)
+          return token.tenant === null || token.tenant === singleTenant
+            ? workspaceOf(singleTenant)
+            : Promise.resolve(null);
+        // Multi-tenant: a token without a tenant could otherwise reach everyone's runs.
+        return token.tenant === null ? Promise.resolve(null) : workspaceOf(token.tenant);
+      },
       readBody: (c) => readBodyCapped(c.req.raw, bodyLimit),
     }),
   );
@@ -290,9 +314,8 @@ export function createServer(options: ServerOptions): SdetkitServer {
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await Promise.all([...background]);
-      await conversations.drain();
-      await ledger.flush();
-      await limiter.flush();
+      const opened = await Promise.allSettled([...workspaces.values()]);
+      for (const result of opened) if (result.status === 'fulfilled') await result.value.flush();
       logger.flush();
     },
   };

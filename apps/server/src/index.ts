@@ -2,3 +2,9 @@ export { createServer, type SdetkitServer, type ServerOptions } from './create-s
 export { BodyTooLargeError, readBodyCapped } from './read-body.js';
 export { createRestApi, type RestApiDeps } from './rest-api.js';
 export { ServerMetrics } from './server-metrics.js';
+export {
+  openTenantWorkspace,
+  type RuntimeFactory,
+  type TenantWorkspace,
+  type TenantWorkspaceOptions,
+} from './tenant-workspace.js';

@@ -1,5 +1,5 @@
+import path from 'node:path';
 import type { TokenInfo, TokenScope, TokenStore } from '@sdetkit/channels';
-import type { FileHistoryStore, Ledger, LedgerBatcher, RunRecord } from '@sdetkit/core-runs';
 import {
   DASHBOARD_FORMATS,
   type DashboardFormat,
@@ -8,23 +8,16 @@ import {
   renderCsv,
   renderDashboard,
 } from '@sdetkit/dashboard-renderers';
-import { AGENT_DIR, type AgentConfig, type ApprovalGate, isSdetkitError } from '@sdetkit/policy';
-import { runTemplate, type TemplateCatalog } from '@sdetkit/templates';
+import { AGENT_DIR, isSdetkitError } from '@sdetkit/policy';
+import { runTemplate } from '@sdetkit/templates';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import type { TenantWorkspace } from './tenant-workspace.js';
 
 export interface RestApiDeps {
-  workspaceRoot: string;
-  historyDir: string;
-  tenant: string;
-  config: AgentConfig;
   tokens: TokenStore;
-  history: FileHistoryStore;
-  ledger: LedgerBatcher | Ledger;
-  approvalGate: ApprovalGate;
-  registry: Parameters<typeof runTemplate>[0]['registry'];
-  catalog?: () => Promise<TemplateCatalog>;
-  runTask(task: string): Promise<RunRecord>;
+  /** The workspace a token may use, or null (403) when it may use none. */
+  workspaceFor(token: TokenInfo): Promise<TenantWorkspace | null>;
   readBody(c: Context): Promise<Buffer>;
 }
 
@@ -35,13 +28,14 @@ const CONTENT_TYPES: Record<DashboardFormat, string> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-type Env = { Variables: { token: TokenInfo } };
+type Env = { Variables: { token: TokenInfo; workspace: TenantWorkspace } };
 
 /**
  * `/api/v1`: operators query runs and dashboards and start runs with service
  * tokens. `Authorization: Bearer <token>`; a missing, unknown, expired or
- * revoked token gets the same 401; a token without the route's scope, or of
- * another tenant, gets 403.
+ * revoked token gets the same 401; a token without the route's scope, or
+ * one whose tenant this server does not serve, gets 403. A token only ever
+ * sees its own tenant's workspace.
  */
 export function createRestApi(deps: RestApiDeps): Hono<Env> {
   const api = new Hono<Env>();
@@ -51,9 +45,10 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const token = await deps.tokens.authenticate(bearer);
     if (!token) return unauthorized(c);
-    if (token.tenant !== null && token.tenant !== deps.tenant)
-      return c.json({ ok: false, error: 'forbidden' }, 403);
+    const workspace = await deps.workspaceFor(token);
+    if (!workspace) return c.json({ ok: false, error: 'forbidden' }, 403);
     c.set('token', token);
+    c.set('workspace', workspace);
     await next();
   });
   const need = (scope: TokenScope) => async (c: Context<Env>, next: () => Promise<void>) => {
@@ -65,10 +60,13 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
       { ok: false, error: isSdetkitError(error) ? error.message : (error as Error).message },
       isSdetkitError(error) && error.code === 'not_found' ? 404 : 400,
     );
-  const history = { absolute: deps.historyDir, relative: `${AGENT_DIR}/history` };
-  const summary = async (c: Context, records: boolean) => {
+  const summary = async (c: Context<Env>) => {
     const window = parseTimeWindow(c.req.query('since') || undefined, c.req.query('until') || undefined);
-    return loadDashboardSummary(history, { window, allowMissingHistory: true, ...(records ? {} : {}) });
+    const history = {
+      absolute: path.join(c.get('workspace').agentDir, 'history'),
+      relative: `${AGENT_DIR}/history`,
+    };
+    return loadDashboardSummary(history, { window, allowMissingHistory: true });
   };
 
   api.get('/runs', need('runs:read'), async (c) => {
@@ -78,7 +76,7 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
         return c.json({ ok: false, error: 'status: ok or error' }, 400);
       const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
       const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
-      const all = (await summary(c, true)).records.filter((r) => status === undefined || r.status === status);
+      const all = (await summary(c)).records.filter((r) => status === undefined || r.status === status);
       const page = all.slice(offset, offset + limit);
       return c.json({
         ok: true,
@@ -95,7 +93,7 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
     const hash = c.req.param('hash') ?? '';
     if (!/^[0-9a-f]{64}$/.test(hash)) return c.json({ ok: false, error: 'not found' }, 404);
     try {
-      return c.json({ ok: true, run: await deps.history.get(hash) });
+      return c.json({ ok: true, run: await c.get('workspace').history.get(hash) });
     } catch {
       return c.json({ ok: false, error: 'not found' }, 404);
     }
@@ -106,35 +104,39 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
       .object({ task: z.string().min(1).max(16_384) })
       .safeParse(parseJson(await deps.readBody(c)));
     if (!body.success) return c.json({ ok: false, error: 'body must be {"task": "<text>"}' }, 400);
-    const record = await deps.runTask(body.data.task);
+    const record = await c.get('workspace').runAndRecord(body.data.task);
     return c.json({ ok: true, run: record }, 201);
   });
 
   api.get('/templates', need('runs:read'), async (c) => {
-    if (!deps.catalog) return c.json({ ok: true, templates: [] });
-    const templates = (await deps.catalog())
-      .list()
-      .map((t) => ({ ...t.definition.metadata, source: t.source }));
+    const { catalog } = c.get('workspace');
+    if (!catalog) return c.json({ ok: true, templates: [] });
+    const templates = (await catalog()).list().map((t) => ({ ...t.definition.metadata, source: t.source }));
     return c.json({ ok: true, templates });
   });
 
   api.post('/templates/:id/run', need('templates:run'), async (c) => {
-    if (!deps.catalog) return c.json({ ok: false, error: 'not found' }, 404);
+    const workspace = c.get('workspace');
+    if (!workspace.catalog) return c.json({ ok: false, error: 'not found' }, 404);
     const body = z
       .object({ inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) })
       .safeParse(parseJson(await deps.readBody(c)) ?? {});
     if (!body.success) return c.json({ ok: false, error: 'body must be {"inputs": {...}}' }, 400);
     try {
-      const template = (await deps.catalog()).get(c.req.param('id') ?? '');
+      const template = (await workspace.catalog()).get(c.req.param('id') ?? '');
       const record = await runTemplate({
         template,
         inputs: body.data.inputs,
-        workspaceRoot: deps.workspaceRoot,
-        config: deps.config,
-        registry: deps.registry,
-        approvalGate: deps.approvalGate,
+        workspaceRoot: workspace.root,
+        config: workspace.config,
+        registry: workspace.registry,
+        approvalGate: workspace.gate,
       });
-      await deps.ledger.append({ kind: 'template-run', hash: record.hash, captured_at: record.captured_at });
+      await workspace.ledger.append({
+        kind: 'template-run',
+        hash: record.hash,
+        captured_at: record.captured_at,
+      });
       return c.json({ ok: true, run: record }, record.status === 'ok' ? 201 : 200);
     } catch (error) {
       return badRequest(c, error);
@@ -146,7 +148,7 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
     if (!DASHBOARD_FORMATS.includes(format))
       return c.json({ ok: false, error: `format: one of ${DASHBOARD_FORMATS.join(', ')}` }, 400);
     try {
-      return c.body(renderDashboard(await summary(c, format === 'json' || format === 'csv'), format), 200, {
+      return c.body(renderDashboard(await summary(c), format), 200, {
         'content-type': CONTENT_TYPES[format],
       });
     } catch (error) {
@@ -156,7 +158,7 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
 
   api.get('/history.csv', need('dashboard:read'), async (c) => {
     try {
-      return c.body(renderCsv(await summary(c, true)), 200, { 'content-type': CONTENT_TYPES.csv });
+      return c.body(renderCsv(await summary(c)), 200, { 'content-type': CONTENT_TYPES.csv });
     } catch (error) {
       return badRequest(c, error);
     }

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createServer } from '@sdetkit/server';
 import { createAgentRuntime } from '../agent-runtime.js';
@@ -6,6 +8,7 @@ import { resolveFlagPath } from '../workspace-paths.js';
 
 export interface ServeOptions {
   config: string;
+  tenantsRoot?: string;
   host: string;
   port: number;
   telegramSimulationMode?: boolean;
@@ -51,19 +54,30 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     config.tools.mcp.servers.bridge = { command, args, env_allowlist: [], allow: opts.toolBridgeAllow };
   }
   const root = process.cwd();
+  let tenantsRoot: ResolvedWorkspacePath | undefined;
+  if (opts.tenantsRoot !== undefined) {
+    tenantsRoot = await resolveFlagPath('--tenants-root', opts.tenantsRoot);
+    const isDirectory = await stat(tenantsRoot.absolute).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDirectory) throw new ValidationError(`--tenants-root: ${tenantsRoot.relative} is not a directory`);
+  }
   const secrets = Object.fromEntries(
     Object.entries(SECRET_ENV).map(([key, name]) => [key, process.env[name] || undefined]),
   );
   const server = createServer({
     workspaceRoot: root,
+    ...(tenantsRoot ? { tenantsRoot: tenantsRoot.absolute } : {}),
     config,
-    runtime: (gate) => createAgentRuntime({ workspaceRoot: root, approvalGate: gate }),
+    runtime: (gate, workspaceRoot) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
     host: opts.host,
     port: opts.port,
     rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },
     secrets,
   });
   const address = await server.listen();
+  const tenantHome = tenantsRoot ? `${tenantsRoot.relative}/{tenant}/` : '';
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -85,8 +99,8 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       host: address.host,
       port: address.port,
       workspace: '.',
-      history: `${AGENT_DIR}/history`,
-      conversations: `${AGENT_DIR}/conversations`,
+      history: `${tenantHome}${AGENT_DIR}/history`,
+      conversations: `${tenantHome}${AGENT_DIR}/conversations`,
       rate_limit: { max_tokens: opts.rateLimitMaxTokens, refill_per_second: opts.rateLimitRefillPerSecond },
       telegram_simulation_mode: opts.telegramSimulationMode === true,
       verification: Object.fromEntries(
@@ -96,7 +110,16 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
         ]),
       ),
       tool_bridge: opts.toolBridgeEnabled ? { server: 'bridge', allow: opts.toolBridgeAllow } : null,
-      routes: ['/webhook/generic', '/webhook/telegram', '/webhook/slack', '/healthz', '/readyz', '/metrics'],
+      tenants_root: tenantsRoot ? tenantsRoot.relative : null,
+      routes: [
+        ...['generic', 'telegram', 'slack'].map((channel) =>
+          tenantsRoot ? `/t/{tenant}/webhook/${channel}` : `/webhook/${channel}`,
+        ),
+        '/api/v1',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+      ],
     },
     exitCode: 0,
     warnings,

@@ -1,0 +1,120 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FileBucketStore, FileConversationStore, TokenBucketRateLimiter } from '@sdetkit/channels';
+import {
+  type ActionRegistry,
+  ConfigStore,
+  createCachedProvider,
+  createProviderFromConfig,
+  FileHistoryStore,
+  Ledger,
+  LedgerBatcher,
+  type Provider,
+  type RunRecord,
+  runTask,
+  type TaskPlanner,
+} from '@sdetkit/core-runs';
+import { AGENT_DIR, type AgentConfig, type ApprovalGate, loadAgentConfig } from '@sdetkit/policy';
+import type { TemplateCatalog } from '@sdetkit/templates';
+
+export type RuntimeFactory = (
+  gate: ApprovalGate,
+  workspaceRoot: string,
+) => { registry: ActionRegistry; planners: readonly TaskPlanner[]; catalog?: () => Promise<TemplateCatalog> };
+
+/** Everything one tenant's requests touch: its own workspace and stores. */
+export interface TenantWorkspace {
+  tenant: string;
+  root: string;
+  agentDir: string;
+  config: AgentConfig;
+  registry: ActionRegistry;
+  catalog: (() => Promise<TemplateCatalog>) | undefined;
+  history: FileHistoryStore;
+  ledger: LedgerBatcher;
+  conversations: FileConversationStore;
+  limiter: TokenBucketRateLimiter;
+  gate: ApprovalGate;
+  runAndRecord(task: string): Promise<RunRecord>;
+  flush(): Promise<void>;
+}
+
+export interface TenantWorkspaceOptions {
+  tenant: string;
+  root: string;
+  /** Used as is when given; otherwise the workspace's own config.yaml, else `fallbackConfig`. */
+  config?: AgentConfig;
+  /** Used when the workspace has no config.yaml of its own. */
+  fallbackConfig: AgentConfig;
+  runtime: RuntimeFactory;
+  gate: ApprovalGate;
+  rateLimit: { maxTokens: number; refillPerSecond: number };
+  clock: () => Date;
+  onRun?: (record: RunRecord) => void;
+}
+
+/** Opens a tenant's workspace: its config (if any), runtime, history, ledger, conversations and rate limits. */
+export async function openTenantWorkspace(options: TenantWorkspaceOptions): Promise<TenantWorkspace> {
+  const agentDir = path.join(options.root, AGENT_DIR);
+  const configFile = path.join(agentDir, 'config.yaml');
+  const config =
+    options.config ??
+    ((await stat(configFile).then(
+      () => true,
+      () => false,
+    ))
+      ? await loadAgentConfig(configFile, `${options.tenant}/${AGENT_DIR}/config.yaml`)
+      : options.fallbackConfig);
+  const { registry, planners, catalog } = options.runtime(options.gate, options.root);
+  const provider: Provider = createCachedProvider(createProviderFromConfig(config), {
+    cacheDir: path.join(agentDir, 'cache'),
+    enabled: true,
+  });
+  const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
+  const ledger = new LedgerBatcher(new Ledger(agentDir));
+  const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
+  const limiter = new TokenBucketRateLimiter({
+    capacity: options.rateLimit.maxTokens,
+    refillPerSecond: options.rateLimit.refillPerSecond,
+    store: new FileBucketStore(path.join(agentDir, 'rate_limits')),
+  });
+  // Saved with the first run (so every recorded run can be replayed with its config).
+  let configSnapshot: Promise<string> | undefined;
+  return {
+    tenant: options.tenant,
+    root: options.root,
+    agentDir,
+    config,
+    registry,
+    catalog,
+    history,
+    ledger,
+    conversations,
+    limiter,
+    gate: options.gate,
+    async runAndRecord(task) {
+      configSnapshot ??= new ConfigStore(agentDir).save(config);
+      await configSnapshot;
+      const record = await runTask({
+        task,
+        workspaceRoot: options.root,
+        config,
+        registry,
+        planners,
+        approvalGate: options.gate,
+        provider,
+        clock: options.clock,
+      });
+      const saved = await history.save(record);
+      if (saved.created)
+        await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+      options.onRun?.(record);
+      return record;
+    },
+    async flush() {
+      await conversations.drain();
+      await ledger.flush();
+      await limiter.flush();
+    },
+  };
+}
