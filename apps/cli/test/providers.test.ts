@@ -44,7 +44,7 @@ beforeEach(async () => {
   await runCli(ws.root, ['agent', 'init']);
   await writeFile(
     path.join(ws.root, '.sdetkit/agent/config.yaml'),
-    `provider:\n  type: local\n  endpoint: http://127.0.0.1:${port}/api/generate\n  model: tiny\n  timeout_ms: 2000\n`,
+    `provider:\n  type: local\n  endpoint: http://127.0.0.1:${port}/api/generate\n  model: tiny\n  timeout_ms: 10000\n`,
   );
 });
 afterEach(async () => {

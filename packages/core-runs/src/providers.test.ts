@@ -54,7 +54,7 @@ function config(): AgentConfig {
   const c = defaultAgentConfig();
   c.provider.type = 'local';
   c.provider.endpoint = `${url}/api/generate`;
-  c.provider.timeout_ms = 500;
+  c.provider.timeout_ms = 10_000;
   c.provider.max_retries = 2;
   return c;
 }
@@ -166,7 +166,7 @@ describe('local provider planning', () => {
     const provider = createLocalProvider({
       endpoint: `${url}/api/generate`,
       model: 'm',
-      timeoutMs: 500,
+      timeoutMs: 10_000,
       maxRetries: 2,
       maxBytes: 1 << 20,
       sleep: async () => {},
