@@ -155,6 +155,11 @@ export function createProgram(emit: Emit, version: string): Command {
       '--tenants-root <dir>',
       'serve many tenants: each is a workspace <dir>/<tenant>/, webhooks at /t/<tenant>/webhook/*',
     )
+    .option(
+      '--require-auth',
+      'without SDETKIT_WEBHOOK_SECRET, /webhook/generic needs a runs:write service token (Bearer)',
+      false,
+    )
     .option('--telegram-simulation-mode', 'record replies instead of sending them', false)
     .option('--telegram-enable-outgoing', 'send Telegram replies (not available yet)', false)
     .addOption(

@@ -121,4 +121,39 @@ describe('sdetkit agent serve', () => {
     expect(outside.code).toBe(2);
     expect(outside.stderr).toMatch(/--tenants-root/);
   });
+
+  it('with --require-auth takes generic webhooks only with a runs:write token', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const created = await runCli(ws.root, [
+      'agent',
+      'tokens',
+      'create',
+      '--name',
+      'hook',
+      '--scopes',
+      'runs:write',
+    ]);
+    const token = (created.json as { token: string }).token;
+    const { child, serving } = await startServe(ws.root, ['--port', '0', '--require-auth']);
+    expect(serving).toMatchObject({
+      verification: { genericWebhook: 'on (service token, --require-auth)' },
+    });
+    const post = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({
+          channel: 'ops',
+          user_id: 'amy',
+          text: 'action fs.write {"path":".sdetkit/agent/workdir/r.txt","content":"r"}',
+        }),
+      });
+    expect((await post({})).status).toBe(401);
+    expect(await (await post({ authorization: `Bearer ${token}` })).json()).toMatchObject({
+      ok: true,
+      result: { status: 'ok' },
+    });
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
 });

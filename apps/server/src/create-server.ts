@@ -11,6 +11,7 @@ import {
   routeEvent,
   slackAdapter,
   TOKENS_FILE,
+  type TokenInfo,
   TokenStore,
   telegramAdapter,
   validateTenantId,
@@ -20,7 +21,7 @@ import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy
 import { type Context, Hono } from 'hono';
 import { type Logger, pino } from 'pino';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
-import { createRestApi } from './rest-api.js';
+import { bearerToken, createRestApi } from './rest-api.js';
 import { ServerMetrics } from './server-metrics.js';
 import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
 
@@ -53,6 +54,11 @@ export interface ServerOptions {
   };
   /** Largest request body (default 1 MiB); larger gets 413. */
   bodyLimitBytes?: number;
+  /**
+   * Without a generic webhook secret, require `Authorization: Bearer <token>`
+   * (scope `runs:write`, of the route's tenant) on the generic webhook.
+   */
+  requireAuth?: boolean;
   /** The single tenant's id in single-tenant mode (default `default`). */
   tenant?: string;
   clock?: () => Date;
@@ -157,6 +163,10 @@ export function createServer(options: ServerOptions): SdetkitServer {
     }
     return workspaces.get(tenant) ?? null;
   };
+  const tokens = options.tokens ?? new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE));
+  /** Multi-tenant: a token must name the tenant (one without could otherwise reach everyone's runs). */
+  const tokenServes = (token: TokenInfo, tenant: string) =>
+    tenantsRoot ? token.tenant === tenant : (token.tenant ?? singleTenant) === singleTenant;
   const idempotency = new IdempotencyStore<RouteResult>();
   const background = new Set<Promise<unknown>>();
   let closing = false;
@@ -185,9 +195,20 @@ export function createServer(options: ServerOptions): SdetkitServer {
     c: Context<Env>,
     tenant: string,
     adapter: (request: AdapterRequest) => AdapterResult,
-    asynchronous = false,
+    asynchronous: boolean,
+    byToken: boolean,
   ) => {
     if (closing) return c.json({ ok: false, error: 'server is shutting down' }, 503);
+    if (byToken) {
+      // Checked before the tenant is looked up: callers without a token learn nothing.
+      const token = await tokens.authenticate(bearerToken(c.req.header('authorization')));
+      if (!token) {
+        metrics.verificationFailures++;
+        return c.json({ ok: false, error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
+      }
+      if (!token.scopes.includes('runs:write') || !tokenServes(token, tenant))
+        return c.json({ ok: false, error: 'forbidden' }, 403);
+    }
     const workspace = await workspaceOf(tenant);
     if (!workspace) return c.json({ ok: false, error: 'not found' }, 404);
     c.set('tenant', tenant);
@@ -251,27 +272,26 @@ export function createServer(options: ServerOptions): SdetkitServer {
       telegramAdapter(r, { secretToken: options.secrets?.telegramSecretToken }),
     slack: (r: AdapterRequest) => slackAdapter(r, { signingSecret: options.secrets?.slackSigningSecret }),
   };
+  // --require-auth: the generic webhook takes a runs:write token when no signing secret is set.
+  const genericByToken = options.requireAuth === true && !options.secrets?.genericWebhook;
   for (const [channel, adapter] of Object.entries(webhooks)) {
     const asynchronous = channel === 'slack';
+    const byToken = channel === 'generic' && genericByToken;
     if (tenantsRoot) {
       app.post(`/t/:tenant/webhook/${channel}`, (c) =>
-        handle(c, c.req.param('tenant') ?? '', adapter, asynchronous),
+        handle(c, c.req.param('tenant') ?? '', adapter, asynchronous, byToken),
       );
     } else {
-      app.post(`/webhook/${channel}`, (c) => handle(c, singleTenant, adapter, asynchronous));
+      app.post(`/webhook/${channel}`, (c) => handle(c, singleTenant, adapter, asynchronous, byToken));
     }
   }
   app.route(
     '/api/v1',
     createRestApi({
-      tokens: options.tokens ?? new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE)),
-      workspaceFor: (token) => {
-        if (!tenantsRoot)
-          return token.tenant === null || token.tenant === singleTenant
-            ? workspaceOf(singleTenant)
-            : Promise.resolve(null);
-        // Multi-tenant: a token without a tenant could otherwise reach everyone's runs.
-        return token.tenant === null ? Promise.resolve(null) : workspaceOf(token.tenant);
+      tokens,
+      workspaceFor: async (token) => {
+        const tenant = token.tenant ?? singleTenant;
+        return tokenServes(token, tenant) ? workspaceOf(tenant) : null;
       },
       readBody: (c) => readBodyCapped(c.req.raw, bodyLimit),
     }),

@@ -42,8 +42,7 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
   const unauthorized = (c: Context) =>
     c.json({ ok: false, error: 'unauthorized' }, 401, { 'www-authenticate': 'Bearer' });
   api.use('*', async (c, next) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    const token = await deps.tokens.authenticate(bearer);
+    const token = await deps.tokens.authenticate(bearerToken(c.req.header('authorization')));
     if (!token) return unauthorized(c);
     const workspace = await deps.workspaceFor(token);
     if (!workspace) return c.json({ ok: false, error: 'forbidden' }, 403);
@@ -165,6 +164,11 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
   });
 
   return api;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if that is what it holds. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
 }
 
 function parseJson(raw: Buffer): unknown {

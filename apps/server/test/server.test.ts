@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { hmacHex } from '@sdetkit/channels';
+import { hmacHex, TokenStore } from '@sdetkit/channels';
 import { createBuiltinRegistry } from '@sdetkit/core-runs';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,6 +143,42 @@ describe('POST /webhook/generic', () => {
     expect((await post('/webhook/generic', { channel: 'ci', user_id: 'erin', text: WRITE })).status).toBe(
       200,
     );
+  });
+});
+
+describe('POST /webhook/generic with requireAuth', () => {
+  it('takes a runs:write token of this tenant and refuses everything else without saying why', async () => {
+    const tokens = new TokenStore(path.join(root, '.sdetkit/agent/tokens.json'));
+    const create = async (
+      name: string,
+      scopes: ('runs:read' | 'runs:write')[],
+      tenant: string | null = null,
+    ) => (await tokens.create({ name, scopes, tenant, expiresInSeconds: null })).token;
+    await start({ requireAuth: true, tokens });
+    const event = { channel: 'ci', user_id: 'bob', text: WRITE };
+    const as = (token?: string) =>
+      post('/webhook/generic', event, token ? { authorization: `Bearer ${token}` } : {});
+    for (const token of [undefined, 'sdk_unknown']) {
+      const refused = await as(token);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({ ok: false, error: 'unauthorized' });
+    }
+    expect((await as(await create('reader', ['runs:read']))).status).toBe(403);
+    expect((await as(await create('acme', ['runs:write'], 'acme'))).status).toBe(403);
+    const allowed = await as(await create('writer', ['runs:write']));
+    expect(await allowed.json()).toMatchObject({ ok: true, result: { status: 'ok' } });
+    expect((await lines('ci', 'bob.jsonl')).map((l) => l.status)).toEqual(['ok']);
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/verification_failures_total 2/);
+  });
+
+  it('lets the signing secret stand in for a token when one is configured', async () => {
+    await start({ requireAuth: true, secrets: { genericWebhook: 'hook-secret' } });
+    const raw = JSON.stringify({ channel: 'ci', user_id: 'bob', text: WRITE });
+    const signed = await post('/webhook/generic', raw, {
+      'x-sdetkit-signature': `sha256=${hmacHex('hook-secret', raw)}`,
+    });
+    expect(signed.status).toBe(200);
+    expect((await post('/webhook/generic', raw)).status).toBe(401);
   });
 });
 

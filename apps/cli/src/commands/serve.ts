@@ -9,6 +9,7 @@ import { resolveFlagPath } from '../workspace-paths.js';
 export interface ServeOptions {
   config: string;
   tenantsRoot?: string;
+  requireAuth?: boolean;
   host: string;
   port: number;
   telegramSimulationMode?: boolean;
@@ -70,6 +71,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     workspaceRoot: root,
     ...(tenantsRoot ? { tenantsRoot: tenantsRoot.absolute } : {}),
     config,
+    requireAuth: opts.requireAuth === true,
     runtime: (gate, workspaceRoot) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
     host: opts.host,
     port: opts.port,
@@ -93,6 +95,10 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
   const warnings = LOOPBACK.test(opts.host)
     ? []
     : [`listening on ${opts.host}: put a TLS-terminating proxy in front (see docs/runbooks/server-mode.md)`];
+  if (!LOOPBACK.test(opts.host) && !process.env[SECRET_ENV.genericWebhook] && !opts.requireAuth)
+    warnings.push(
+      `anyone who reaches ${opts.host} can start runs through /webhook/generic: set ${SECRET_ENV.genericWebhook} or --require-auth`,
+    );
   return {
     output: {
       status: 'serving',
@@ -106,7 +112,11 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       verification: Object.fromEntries(
         Object.entries(SECRET_ENV).map(([key, name]) => [
           key,
-          process.env[name] ? `on (${name})` : `off (${name} not set)`,
+          process.env[name]
+            ? `on (${name})`
+            : key === 'genericWebhook' && opts.requireAuth
+              ? 'on (service token, --require-auth)'
+              : `off (${name} not set)`,
         ]),
       ),
       tool_bridge: opts.toolBridgeEnabled ? { server: 'bridge', allow: opts.toolBridgeAllow } : null,
