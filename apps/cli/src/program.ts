@@ -172,6 +172,22 @@ export function createProgram(emit: Emit, version: string): Command {
         .argParser(nonNegativeNumber)
         .default(1),
     )
+    .option(
+      '--retention-max-age <duration>',
+      'scheduled retention: prune runs, template runs and conversations older than this (e.g. 30d)',
+    )
+    .addOption(
+      new Option(
+        '--retention-keep-last <n>',
+        'scheduled retention: always keep the newest N runs per tenant',
+      ).argParser(positiveInt),
+    )
+    .addOption(
+      new Option(
+        '--retention-interval <duration>',
+        'time between retention sweeps (the first at start)',
+      ).default('1h'),
+    )
     .option('--tool-bridge-enabled', 'let chat-triggered runs call MCP tools through server "bridge"', false)
     .option(
       '--tool-bridge-allow <name>',

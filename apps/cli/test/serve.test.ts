@@ -134,9 +134,16 @@ describe('sdetkit agent serve', () => {
       'runs:write',
     ]);
     const token = (created.json as { token: string }).token;
-    const { child, serving } = await startServe(ws.root, ['--port', '0', '--require-auth']);
+    const { child, serving } = await startServe(ws.root, [
+      '--port',
+      '0',
+      '--require-auth',
+      '--retention-max-age',
+      '30d',
+    ]);
     expect(serving).toMatchObject({
       verification: { genericWebhook: 'on (service token, --require-auth)' },
+      retention: { max_age: '30d', keep_last: null, interval: '1h' },
     });
     const post = (headers: Record<string, string>) =>
       fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
@@ -155,5 +162,15 @@ describe('sdetkit agent serve', () => {
     });
     child.kill('SIGTERM');
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+
+  it('refuses retention flags it cannot honour, naming the flag', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const badAge = await runCli(ws.root, ['agent', 'serve', '--retention-max-age', 'soon']);
+    expect(badAge.code).toBe(2);
+    expect(badAge.stderr).toMatch(/--retention-max-age: expected a duration/);
+    const keepOnly = await runCli(ws.root, ['agent', 'serve', '--retention-keep-last', '5']);
+    expect(keepOnly.code).toBe(2);
+    expect(keepOnly.stderr).toMatch(/--retention-keep-last: only with --retention-max-age/);
   });
 });

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import {
@@ -16,12 +16,13 @@ import {
   telegramAdapter,
   validateTenantId,
 } from '@sdetkit/channels';
-import { formatCapturedAt } from '@sdetkit/core-runs';
+import { formatCapturedAt, type RetentionResult } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
 import { type Logger, pino } from 'pino';
 import { BodyTooLargeError, readBodyCapped } from './read-body.js';
 import { bearerToken, createRestApi } from './rest-api.js';
+import { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js';
 import { ServerMetrics } from './server-metrics.js';
 import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
 
@@ -59,6 +60,8 @@ export interface ServerOptions {
    * (scope `runs:write`, of the route's tenant) on the generic webhook.
    */
   requireAuth?: boolean;
+  /** Scheduled retention (`--retention-max-age`) over every tenant's workspace. */
+  retention?: RetentionSchedule;
   /** The single tenant's id in single-tenant mode (default `default`). */
   tenant?: string;
   clock?: () => Date;
@@ -73,6 +76,11 @@ export interface SdetkitServer {
   listen(): Promise<{ host: string; port: number }>;
   /** Stops accepting, drains in-flight requests and background work, flushes stores. */
   close(): Promise<void>;
+  /**
+   * Runs one retention sweep now over every tenant (what the schedule runs);
+   * resolves with what each tenant lost. Without `retention` it throws.
+   */
+  sweepRetention(): Promise<Record<string, RetentionResult>>;
 }
 
 type Env = { Variables: { tenant: string } };
@@ -312,6 +320,57 @@ export function createServer(options: ServerOptions): SdetkitServer {
     return c.json({ ok: false, error: 'internal error' }, 500);
   });
 
+  const tenantIds = async (): Promise<string[]> => {
+    if (!tenantsRoot) return [singleTenant];
+    const entries = await readdir(tenantsRoot, { withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isDirectory() && isTenantId(e.name))
+      .map((e) => e.name)
+      .sort();
+  };
+  // Sweeps run one after another, never overlapping; each call gets a fresh sweep.
+  let sweepQueue: Promise<unknown> = Promise.resolve();
+  let sweepsPending = 0;
+  const sweepRetention = () => {
+    const schedule = options.retention;
+    if (!schedule) return Promise.reject(new Error('sweepRetention: no retention schedule configured'));
+    sweepsPending++;
+    const sweep = sweepQueue.then(async () => {
+      const results: Record<string, RetentionResult> = {};
+      for (const tenant of await tenantIds()) {
+        const workspace = await workspaceOf(tenant);
+        if (!workspace) continue;
+        const result = await sweepWorkspace(workspace, schedule, clock());
+        results[tenant] = result;
+        const removed = Object.values(result.removed).reduce((n, list) => n + list.length, 0);
+        metrics.retentionRemoved += removed;
+        logger.info(
+          {
+            tenant,
+            cutoff: result.cutoff,
+            removed_history: result.removed.history.length,
+            removed_template_runs: result.removed.template_runs.length,
+            removed_conversations: result.removed.conversations.length,
+          },
+          'retention',
+        );
+      }
+      return results;
+    });
+    sweepQueue = sweep.catch(() => {}).finally(() => sweepsPending--);
+    return sweep;
+  };
+  const scheduledSweep = () => {
+    // A slow sweep is not piled up behind: the next tick comes after it.
+    if (closing || sweepsPending > 0) return;
+    const tracked = sweepRetention().catch((error: Error) => {
+      logger.error({ error: error.message.split('\n')[0] }, 'retention failed');
+    });
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
+  let timer: NodeJS.Timeout | undefined;
+
   let server: ReturnType<typeof serve> | undefined;
   return {
     app,
@@ -320,14 +379,23 @@ export function createServer(options: ServerOptions): SdetkitServer {
       return new Promise((resolve, reject) => {
         const s = serve(
           { fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8787 },
-          (info) => resolve({ host: options.host ?? '127.0.0.1', port: info.port }),
+          (info) => {
+            if (options.retention) {
+              scheduledSweep();
+              timer = setInterval(scheduledSweep, (options.retention.intervalSeconds ?? 3600) * 1000);
+              timer.unref();
+            }
+            resolve({ host: options.host ?? '127.0.0.1', port: info.port });
+          },
         );
         s.once('error', reject);
         server = s;
       });
     },
+    sweepRetention,
     async close() {
       closing = true;
+      clearInterval(timer);
       await new Promise<void>((resolve) => {
         if (!server) return resolve();
         server.close(() => resolve());

@@ -10,6 +10,7 @@ export class ServerMetrics {
   rateLimited = 0;
   duplicates = 0;
   verificationFailures = 0;
+  retentionRemoved = 0;
 
   request(route: string, status: number, ms: number): void {
     const key = `${route}\0${status}`;
@@ -44,6 +45,9 @@ export class ServerMetrics {
       '# HELP sdetkit_verification_failures_total Requests refused by signature or token verification.',
       '# TYPE sdetkit_verification_failures_total counter',
       `sdetkit_verification_failures_total ${this.verificationFailures}`,
+      '# HELP sdetkit_retention_removed_total Run records, template runs and conversation logs removed by scheduled retention.',
+      '# TYPE sdetkit_retention_removed_total counter',
+      `sdetkit_retention_removed_total ${this.retentionRemoved}`,
       '# HELP sdetkit_http_request_duration_seconds Request latency.',
       '# TYPE sdetkit_http_request_duration_seconds histogram',
     ];

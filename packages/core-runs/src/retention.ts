@@ -34,7 +34,8 @@ export interface RetentionResult {
 
 export interface RetentionTargets {
   history: HistoryStore;
-  ledger: Ledger;
+  /** A `Ledger`, or anything that appends to one in order (the server's `LedgerBatcher`). */
+  ledger: Pick<Ledger, 'append'>;
   /** Absolute folders and how to show them. */
   templateRunsDir: { absolute: string; relative: string };
   conversationsDir: { absolute: string; relative: string };

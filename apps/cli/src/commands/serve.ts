@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { parseDuration } from '@sdetkit/core-runs';
 import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createServer } from '@sdetkit/server';
@@ -10,6 +11,9 @@ export interface ServeOptions {
   config: string;
   tenantsRoot?: string;
   requireAuth?: boolean;
+  retentionMaxAge?: string;
+  retentionKeepLast?: number;
+  retentionInterval?: string;
   host: string;
   port: number;
   telegramSimulationMode?: boolean;
@@ -54,6 +58,16 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     // The flags map onto the same bridge as tools.mcp.servers: a server named "bridge".
     config.tools.mcp.servers.bridge = { command, args, env_allowlist: [], allow: opts.toolBridgeAllow };
   }
+  if (opts.retentionKeepLast !== undefined && opts.retentionMaxAge === undefined)
+    throw new ValidationError('--retention-keep-last: only with --retention-max-age');
+  const retention =
+    opts.retentionMaxAge === undefined
+      ? undefined
+      : {
+          maxAgeSeconds: parseDuration(opts.retentionMaxAge, '--retention-max-age'),
+          intervalSeconds: parseDuration(opts.retentionInterval ?? '1h', '--retention-interval'),
+          ...(opts.retentionKeepLast !== undefined ? { keepLast: opts.retentionKeepLast } : {}),
+        };
   const root = process.cwd();
   let tenantsRoot: ResolvedWorkspacePath | undefined;
   if (opts.tenantsRoot !== undefined) {
@@ -72,6 +86,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     ...(tenantsRoot ? { tenantsRoot: tenantsRoot.absolute } : {}),
     config,
     requireAuth: opts.requireAuth === true,
+    ...(retention ? { retention } : {}),
     runtime: (gate, workspaceRoot) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
     host: opts.host,
     port: opts.port,
@@ -121,6 +136,13 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       ),
       tool_bridge: opts.toolBridgeEnabled ? { server: 'bridge', allow: opts.toolBridgeAllow } : null,
       tenants_root: tenantsRoot ? tenantsRoot.relative : null,
+      retention: retention
+        ? {
+            max_age: opts.retentionMaxAge,
+            keep_last: retention.keepLast ?? null,
+            interval: opts.retentionInterval ?? '1h',
+          }
+        : null,
       routes: [
         ...['generic', 'telegram', 'slack'].map((channel) =>
           tenantsRoot ? `/t/{tenant}/webhook/${channel}` : `/webhook/${channel}`,
