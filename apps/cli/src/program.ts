@@ -160,8 +160,24 @@ export function createProgram(emit: Emit, version: string): Command {
       'without SDETKIT_WEBHOOK_SECRET, /webhook/generic needs a runs:write service token (Bearer)',
       false,
     )
-    .option('--telegram-simulation-mode', 'record replies instead of sending them', false)
-    .option('--telegram-enable-outgoing', 'send Telegram replies (not available yet)', false)
+    .option(
+      '--telegram-simulation-mode',
+      'record Telegram replies in .sdetkit/agent/replies/ instead of sending them',
+      false,
+    )
+    .option(
+      '--telegram-enable-outgoing',
+      'send Telegram replies (bot token: SDETKIT_TELEGRAM_BOT_TOKEN)',
+      false,
+    )
+    .option('--telegram-api-base <url>', 'Telegram Bot API base URL (default https://api.telegram.org)')
+    .option('--slack-simulation-mode', 'record Slack replies instead of posting them', false)
+    .option(
+      '--slack-enable-outgoing',
+      'post Slack replies in the thread (bot token: SDETKIT_SLACK_BOT_TOKEN)',
+      false,
+    )
+    .option('--slack-api-base <url>', 'Slack Web API base URL (default https://slack.com/api)')
     .addOption(
       new Option('--rate-limit-max-tokens <n>', 'token bucket capacity per user')
         .argParser(nonNegativeNumber)
@@ -203,7 +219,7 @@ export function createProgram(emit: Emit, version: string): Command {
     )
     .addHelpText(
       'after',
-      `\nSecrets come from the environment: SDETKIT_WEBHOOK_SECRET, SDETKIT_TELEGRAM_SECRET_TOKEN, SDETKIT_SLACK_SIGNING_SECRET.${example(
+      `\nSecrets come from the environment: SDETKIT_WEBHOOK_SECRET, SDETKIT_TELEGRAM_SECRET_TOKEN, SDETKIT_SLACK_SIGNING_SECRET, SDETKIT_TELEGRAM_BOT_TOKEN, SDETKIT_SLACK_BOT_TOKEN.${example(
         'sdetkit agent serve',
         'SDETKIT_SLACK_SIGNING_SECRET=... sdetkit agent serve --port 8787 --rate-limit-max-tokens 10',
         'sdetkit agent serve --tenants-root tenants   # POST /t/acme/webhook/generic runs in tenants/acme/',

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempWorkspace } from './run-cli.js';
 
-async function startServe(cwd: string, args: string[]) {
+async function startServe(cwd: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [CLI, 'agent', 'serve', ...args], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -77,10 +80,17 @@ describe('sdetkit agent serve', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('refuses outgoing Telegram replies (not available yet) and a bridge without a command', async () => {
+  it('refuses outgoing replies without a bot token, conflicting reply flags, and a bridge without a command', async () => {
     await runCli(ws.root, ['agent', 'init']);
     expect((await runCli(ws.root, ['agent', 'serve', '--telegram-enable-outgoing'])).stderr).toMatch(
-      /^agent error: --telegram-enable-outgoing/,
+      /^agent error: --telegram-enable-outgoing: set SDETKIT_TELEGRAM_BOT_TOKEN/,
+    );
+    expect(
+      (await runCli(ws.root, ['agent', 'serve', '--slack-simulation-mode', '--slack-enable-outgoing']))
+        .stderr,
+    ).toMatch(/^agent error: --slack-enable-outgoing: choose it or --slack-simulation-mode/);
+    expect((await runCli(ws.root, ['agent', 'serve', '--telegram-api-base', 'file:///etc'])).stderr).toMatch(
+      /^agent error: --telegram-api-base: expected an http\(s\) URL/,
     );
     expect((await runCli(ws.root, ['agent', 'serve', '--tool-bridge-enabled'])).stderr).toMatch(
       /^agent error: --tool-bridge-command/,
@@ -172,5 +182,59 @@ describe('sdetkit agent serve', () => {
     const keepOnly = await runCli(ws.root, ['agent', 'serve', '--retention-keep-last', '5']);
     expect(keepOnly.code).toBe(2);
     expect(keepOnly.stderr).toMatch(/--retention-keep-last: only with --retention-max-age/);
+  });
+
+  it('posts Telegram replies with --telegram-enable-outgoing to --telegram-api-base, token from the environment', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const posted: { url: string; body: string }[] = [];
+    const platform = createHttpServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      posted.push({ url: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true,"result":{"message_id":1}}');
+    });
+    await new Promise<void>((resolve) => platform.listen(0, '127.0.0.1', resolve));
+    const apiBase = `http://127.0.0.1:${(platform.address() as AddressInfo).port}`;
+    try {
+      const { child, serving } = await startServe(
+        ws.root,
+        ['--port', '0', '--telegram-enable-outgoing', '--telegram-api-base', apiBase],
+        { SDETKIT_TELEGRAM_BOT_TOKEN: '42:BOT-SECRET' },
+      );
+      expect(serving).toMatchObject({
+        replies: { telegram: 'on (SDETKIT_TELEGRAM_BOT_TOKEN)', slack: 'off' },
+      });
+      expect(JSON.stringify(serving)).not.toContain('BOT-SECRET');
+      const update = {
+        update_id: 1,
+        message: {
+          message_id: 2,
+          text: 'action fs.write {"path":".sdetkit/agent/workdir/t.txt","content":"t"}',
+          chat: { id: 9 },
+          from: { id: 3 },
+        },
+      };
+      const answer = await fetch(`http://127.0.0.1:${serving.port}/webhook/telegram`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(update),
+      });
+      expect(await answer.json()).toMatchObject({ ok: true, result: { status: 'ok' } });
+      child.kill('SIGTERM');
+      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect(posted).toHaveLength(1);
+      expect(posted[0]?.url).toBe('/bot42:BOT-SECRET/sendMessage');
+      expect(JSON.parse(posted[0]?.body ?? '{}')).toMatchObject({
+        chat_id: '9',
+        text: expect.stringMatching(/finished ok/),
+      });
+      const log = await readFile(path.join(ws.root, '.sdetkit/agent/replies/telegram.jsonl'), 'utf8');
+      expect(log).toMatch(/"status":"sent"/);
+      expect(log).not.toContain('BOT-SECRET');
+    } finally {
+      platform.closeAllConnections();
+      await new Promise((resolve) => platform.close(resolve));
+    }
   });
 });

@@ -7,7 +7,10 @@ import {
   genericAdapter,
   IdempotencyStore,
   type InboundEvent,
+  type OutgoingReply,
+  type ReplySender,
   type RouteResult,
+  replyFor,
   routeEvent,
   slackAdapter,
   TOKENS_FILE,
@@ -60,6 +63,12 @@ export interface ServerOptions {
    * (scope `runs:write`, of the route's tenant) on the generic webhook.
    */
   requireAuth?: boolean;
+  /**
+   * Outgoing replies (opt-in) to Telegram and Slack events, posted after the
+   * run in the chat and thread the message came from; each is logged in the
+   * tenant's `.sdetkit/agent/replies/<channel>.jsonl`.
+   */
+  replies?: Partial<Record<OutgoingReply['channel'], ReplySender>>;
   /** Scheduled retention (`--retention-max-age`) over every tenant's workspace. */
   retention?: RetentionSchedule;
   /** The single tenant's id in single-tenant mode (default `default`). */
@@ -177,6 +186,31 @@ export function createServer(options: ServerOptions): SdetkitServer {
     tenantsRoot ? token.tenant === tenant : (token.tenant ?? singleTenant) === singleTenant;
   const idempotency = new IdempotencyStore<RouteResult>();
   const background = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const tracked = work.catch((error: Error) => {
+      logger.error({ error: error.message.split('\n')[0] }, 'background work failed');
+    });
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
+  const sendReply = async (
+    workspace: TenantWorkspace,
+    sender: ReplySender,
+    reply: OutgoingReply,
+    hash: string | null,
+  ) => {
+    const outcome = await sender.send(reply);
+    metrics.reply(reply.channel, outcome.status);
+    await workspace.replies.append({ ...reply, ...outcome, hash, at: formatCapturedAt(clock()) });
+    const fields = {
+      tenant: workspace.tenant,
+      channel: reply.channel,
+      status: outcome.status,
+      attempts: outcome.attempts,
+    };
+    if (outcome.status === 'failed') logger.warn({ ...fields, error: outcome.error }, 'reply failed');
+    else logger.info(fields, 'reply');
+  };
   let closing = false;
 
   const app = new Hono<Env>();
@@ -254,19 +288,20 @@ export function createServer(options: ServerOptions): SdetkitServer {
           run: (e) => workspace.runAndRecord(e.text),
         }).then((routed) => {
           if (routed.status === 'rate_limited') metrics.rateLimited++;
+          // Inside the idempotent work: a retried delivery never posts a second reply.
+          const reply = replyFor(event, routed);
+          const sender = reply ? options.replies?.[reply.channel] : undefined;
+          if (reply && sender) track(sendReply(workspace, sender, reply, routed.hash));
           return routed;
         }),
     );
     if (asynchronous) {
       // Slack wants an answer within 3 seconds: acknowledge now, run in the background.
-      const tracked = work.then(
-        ({ duplicate }) => {
+      track(
+        work.then(({ duplicate }) => {
           if (duplicate) metrics.duplicates++;
-        },
-        () => {},
+        }),
       );
-      background.add(tracked);
-      void tracked.finally(() => background.delete(tracked));
       return c.json({ ok: true, result: { status: 'accepted' } });
     }
     const { result: routed, duplicate } = await work;
@@ -363,11 +398,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
   const scheduledSweep = () => {
     // A slow sweep is not piled up behind: the next tick comes after it.
     if (closing || sweepsPending > 0) return;
-    const tracked = sweepRetention().catch((error: Error) => {
-      logger.error({ error: error.message.split('\n')[0] }, 'retention failed');
-    });
-    background.add(tracked);
-    void tracked.finally(() => background.delete(tracked));
+    track(sweepRetention());
   };
   let timer: NodeJS.Timeout | undefined;
 
@@ -401,7 +432,8 @@ export function createServer(options: ServerOptions): SdetkitServer {
         server.close(() => resolve());
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
-      await Promise.all([...background]);
+      // Background work can start more (a Slack run posts its reply): wait until none is left.
+      while (background.size > 0) await Promise.all([...background]);
       const opened = await Promise.allSettled([...workspaces.values()]);
       for (const result of opened) if (result.status === 'fulfilled') await result.value.flush();
       logger.flush();

@@ -4,6 +4,7 @@ const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 export class ServerMetrics {
   private readonly requests = new Map<string, number>();
   private readonly runs = new Map<string, number>();
+  private readonly replies = new Map<string, number>();
   private readonly latency = new Array<number>(BUCKETS_MS.length + 1).fill(0);
   private latencySum = 0;
   private latencyCount = 0;
@@ -25,6 +26,11 @@ export class ServerMetrics {
     this.runs.set(status, (this.runs.get(status) ?? 0) + 1);
   }
 
+  reply(channel: string, status: string): void {
+    const key = `channel="${channel}",status="${status}"`;
+    this.replies.set(key, (this.replies.get(key) ?? 0) + 1);
+  }
+
   render(): string {
     const lines = [
       '# HELP sdetkit_http_requests_total HTTP requests by route and status.',
@@ -36,6 +42,9 @@ export class ServerMetrics {
       '# HELP sdetkit_runs_total AgentOS runs started by inbound events, by status.',
       '# TYPE sdetkit_runs_total counter',
       ...[...this.runs].sort().map(([status, n]) => `sdetkit_runs_total{status="${status}"} ${n}`),
+      '# HELP sdetkit_replies_total Outgoing chat replies, by channel and outcome (sent, simulated, failed).',
+      '# TYPE sdetkit_replies_total counter',
+      ...[...this.replies].sort().map(([labels, n]) => `sdetkit_replies_total{${labels}} ${n}`),
       '# HELP sdetkit_rate_limited_total Events refused by the per-user rate limit.',
       '# TYPE sdetkit_rate_limited_total counter',
       `sdetkit_rate_limited_total ${this.rateLimited}`,

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileBucketStore, FileConversationStore, TokenBucketRateLimiter } from '@sdetkit/channels';
+import { FileBucketStore, FileConversationStore, ReplyLog, TokenBucketRateLimiter } from '@sdetkit/channels';
 import {
   type ActionRegistry,
   ConfigStore,
@@ -33,6 +33,8 @@ export interface TenantWorkspace {
   history: FileHistoryStore;
   ledger: LedgerBatcher;
   conversations: FileConversationStore;
+  /** Outgoing chat replies: `.sdetkit/agent/replies/<channel>.jsonl`. */
+  replies: ReplyLog;
   limiter: TokenBucketRateLimiter;
   gate: ApprovalGate;
   runAndRecord(task: string): Promise<RunRecord>;
@@ -73,6 +75,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
   const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
   const ledger = new LedgerBatcher(new Ledger(agentDir));
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
+  const replies = new ReplyLog(path.join(agentDir, 'replies'));
   const limiter = new TokenBucketRateLimiter({
     capacity: options.rateLimit.maxTokens,
     refillPerSecond: options.rateLimit.refillPerSecond,
@@ -90,6 +93,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     history,
     ledger,
     conversations,
+    replies,
     limiter,
     gate: options.gate,
     async runAndRecord(task) {
@@ -113,6 +117,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     },
     async flush() {
       await conversations.drain();
+      await replies.drain();
       await ledger.flush();
       await limiter.flush();
     },

@@ -1,6 +1,5 @@
-import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalJson } from '@sdetkit/core-runs';
+import { JsonlAppender } from './jsonl-appender.js';
 import { safeFileName } from './safe-file-name.js';
 
 export interface ConversationLine {
@@ -29,7 +28,7 @@ export interface ConversationStore {
  * are sanitized (no traversal through user ids).
  */
 export class FileConversationStore implements ConversationStore {
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly lines = new JsonlAppender();
 
   constructor(private readonly dir: string) {}
 
@@ -38,26 +37,10 @@ export class FileConversationStore implements ConversationStore {
   }
 
   append(line: ConversationLine): Promise<void> {
-    const file = this.fileFor(line.channel, line.user_id);
-    const previous = this.queues.get(file) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      await mkdir(path.dirname(file), { recursive: true });
-      const handle = await open(file, 'a');
-      try {
-        await handle.write(`${canonicalJson(line)}\n`);
-      } finally {
-        await handle.close();
-      }
-    });
-    const tracked = next.catch(() => {});
-    this.queues.set(file, tracked);
-    void tracked.then(() => {
-      if (this.queues.get(file) === tracked) this.queues.delete(file);
-    });
-    return next;
+    return this.lines.append(this.fileFor(line.channel, line.user_id), line);
   }
 
-  async drain(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
+  drain(): Promise<void> {
+    return this.lines.drain();
   }
 }

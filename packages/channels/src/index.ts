@@ -12,6 +12,14 @@ export {
   type InboundEvent,
   inboundEventSchema,
 } from './inbound-event.js';
+export { JsonlAppender } from './jsonl-appender.js';
+export {
+  type OutgoingReply,
+  type ReplyOutcome,
+  type ReplySender,
+  replyFor,
+  replyText,
+} from './outgoing-reply.js';
 export {
   type Bucket,
   type BucketStore,
@@ -19,6 +27,8 @@ export {
   type RateDecision,
   TokenBucketRateLimiter,
 } from './rate-limiter.js';
+export { postReply, type ReplyHttpOptions, type ReplyVerdict } from './reply-http.js';
+export { type ReplyLine, ReplyLog } from './reply-log.js';
 export { safeFileName } from './safe-file-name.js';
 export {
   parseScopes,
@@ -30,6 +40,9 @@ export {
   TokenStore,
   validateTenantId,
 } from './service-tokens.js';
+export { SimulatedReplySender } from './simulated-reply-sender.js';
 export { SLACK_TIMESTAMP_WINDOW_SECONDS, slackAdapter } from './slack-adapter.js';
+export { type SlackReplyOptions, SlackReplySender } from './slack-reply-sender.js';
 export { telegramAdapter } from './telegram-adapter.js';
+export { type TelegramReplyOptions, TelegramReplySender } from './telegram-reply-sender.js';
 export { hmacHex, parseJsonObject, safeEqual } from './verification.js';

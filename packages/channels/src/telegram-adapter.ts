@@ -54,7 +54,11 @@ export function telegramAdapter(
         message.message_thread_id === undefined ? chat : `${chat}:${message.message_thread_id}`,
       text: message.text,
       message_id: String(message.message_id),
-      metadata: { chat_id: message.chat.id, edited: parsed.data.message === undefined },
+      metadata: {
+        chat_id: message.chat.id,
+        edited: parsed.data.message === undefined,
+        ...(message.message_thread_id === undefined ? {} : { message_thread_id: message.message_thread_id }),
+      },
     },
     idempotencyKey: `telegram:${parsed.data.update_id}`,
   };

@@ -5,9 +5,10 @@ import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createServer } from '@sdetkit/server';
 import { createAgentRuntime } from '../agent-runtime.js';
 import type { CommandResult } from '../command-result.js';
+import { type ReplyFlags, replySendersFromFlags } from '../reply-senders.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends ReplyFlags {
   config: string;
   tenantsRoot?: string;
   requireAuth?: boolean;
@@ -16,8 +17,6 @@ export interface ServeOptions {
   retentionInterval?: string;
   host: string;
   port: number;
-  telegramSimulationMode?: boolean;
-  telegramEnableOutgoing?: boolean;
   rateLimitMaxTokens: number;
   rateLimitRefillPerSecond: number;
   toolBridgeEnabled?: boolean;
@@ -40,11 +39,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
  * flushes conversations, ledger and rate limits before exiting 0.
  */
 export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
-  if (opts.telegramEnableOutgoing) {
-    throw new ValidationError(
-      '--telegram-enable-outgoing: outgoing replies are not available in this version (use --telegram-simulation-mode)',
-    );
-  }
+  const replies = replySendersFromFlags(opts);
   const configPath = await resolveFlagPath('--config', opts.config);
   const config = await loadAgentConfig(configPath.absolute, configPath.relative);
   if (opts.toolBridgeEnabled) {
@@ -86,6 +81,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     ...(tenantsRoot ? { tenantsRoot: tenantsRoot.absolute } : {}),
     config,
     requireAuth: opts.requireAuth === true,
+    replies: replies.senders,
     ...(retention ? { retention } : {}),
     runtime: (gate, workspaceRoot) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
     host: opts.host,
@@ -124,6 +120,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       conversations: `${tenantHome}${AGENT_DIR}/conversations`,
       rate_limit: { max_tokens: opts.rateLimitMaxTokens, refill_per_second: opts.rateLimitRefillPerSecond },
       telegram_simulation_mode: opts.telegramSimulationMode === true,
+      replies: replies.summary,
       verification: Object.fromEntries(
         Object.entries(SECRET_ENV).map(([key, name]) => [
           key,
