@@ -140,7 +140,8 @@ export function createServer(options: ServerOptions): SdetkitServer {
           censor: '[redacted]',
         },
       },
-      pino.destination(2),
+      // Asynchronous: a blocking write per request costs throughput; close() flushes it.
+      pino.destination({ dest: 2, sync: false }),
     );
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
@@ -436,7 +437,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
       while (background.size > 0) await Promise.all([...background]);
       const opened = await Promise.allSettled([...workspaces.values()]);
       for (const result of opened) if (result.status === 'fulfilled') await result.value.flush();
-      logger.flush();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
   };
 }

@@ -1,6 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
-import path from 'node:path';
-import { canonicalJson } from '@sdetkit/core-runs';
+import { canonicalJson, openCreating } from '@sdetkit/core-runs';
 
 /**
  * Appends canonical JSON lines to files. Appends to one file are queued in
@@ -13,8 +11,7 @@ export class JsonlAppender {
   append(file: string, value: unknown): Promise<void> {
     const previous = this.queues.get(file) ?? Promise.resolve();
     const next = previous.then(async () => {
-      await mkdir(path.dirname(file), { recursive: true });
-      const handle = await open(file, 'a');
+      const handle = await openCreating(file, 'a');
       try {
         await handle.write(`${canonicalJson(value)}\n`);
       } finally {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { openCreating, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -53,4 +53,18 @@ describe('writeFileAtomic', () => {
       if (info) expect(info.size).toBe(size);
     }
   }, 30_000);
+});
+
+describe('openCreating', () => {
+  it('creates a missing folder only when needed and passes other errors through', async () => {
+    const file = path.join(ws.root, 'a/b/c.jsonl');
+    const handle = await openCreating(file, 'a');
+    await handle.write('x\n');
+    await handle.close();
+    const again = await openCreating(file, 'a');
+    await again.write('y\n');
+    await again.close();
+    expect(await readFile(file, 'utf8')).toBe('x\ny\n');
+    await expect(openCreating(file, 'wx')).rejects.toMatchObject({ code: 'EEXIST' });
+  });
 });

@@ -12,12 +12,11 @@ export const TEMP_PREFIX = '.sdetkit-tmp-';
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
   const temp = path.join(
     dir,
     `${TEMP_PREFIX}${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}`,
   );
-  const handle = await open(temp, 'wx', 0o644);
+  const handle = await openCreating(temp, 'wx', 0o644);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -45,5 +44,20 @@ async function syncDirectory(dir: string): Promise<void> {
     // Some file systems refuse fsync on a directory; the rename is still atomic.
   } finally {
     await handle?.close();
+  }
+}
+
+/** Opens a file, creating its folder only when it is missing (saves a mkdir per write on hot paths). */
+export async function openCreating(
+  file: string,
+  flags: string,
+  mode?: number,
+): Promise<Awaited<ReturnType<typeof open>>> {
+  try {
+    return await open(file, flags, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(file, flags, mode);
   }
 }
