@@ -10,11 +10,9 @@ import {
   SlackReplySender,
   TelegramReplySender,
 } from '@sdetkit/channels';
-import { createBuiltinRegistry } from '@sdetkit/core-runs';
-import { defaultAgentConfig } from '@sdetkit/policy';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type SdetkitServer } from '../src/create-server.js';
+import type { SdetkitServer } from '../src/create-server.js';
+import { testServer } from './test-server.js';
 
 let root: string;
 let platform: Server;
@@ -51,16 +49,7 @@ afterEach(async () => {
 });
 
 async function start(replies: Partial<Record<'telegram' | 'slack', ReplySender>>) {
-  server = createServer({
-    workspaceRoot: root,
-    config: defaultAgentConfig(),
-    runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
-    port: 0,
-    rateLimit: { maxTokens: 100, refillPerSecond: 100 },
-    secrets: { slackSigningSecret: 'slack-secret', telegramSecretToken: 'tg-secret' },
-    replies,
-    logger: pino({ level: 'silent' }),
-  });
+  server = testServer(root, { replies });
   base = `http://127.0.0.1:${(await server.listen()).port}`;
 }
 const post = (route: string, raw: string, headers: Record<string, string>) =>

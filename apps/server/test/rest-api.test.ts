@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokenStore } from '@sdetkit/channels';
 import { createBuiltinRegistry } from '@sdetkit/core-runs';
-import { defaultAgentConfig } from '@sdetkit/policy';
 import { parseTemplate, TemplateCatalog } from '@sdetkit/templates';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type SdetkitServer } from '../src/create-server.js';
+import type { SdetkitServer } from '../src/create-server.js';
+import { testServer } from './test-server.js';
 
 let root: string;
 let server: SdetkitServer;
@@ -28,17 +27,13 @@ const TEMPLATE = parseTemplate(
 beforeEach(async () => {
   root = await realpath(await mkdtemp(path.join(tmpdir(), 'sdetkit-api-')));
   tokens = new TokenStore(path.join(root, '.sdetkit/agent/tokens.json'));
-  server = createServer({
-    workspaceRoot: root,
-    config: defaultAgentConfig(),
+  server = testServer(root, {
     runtime: () => ({
       registry: createBuiltinRegistry(),
       planners: [],
       catalog: async () => TemplateCatalog.fromTemplates([TEMPLATE]),
     }),
-    port: 0,
     tokens,
-    logger: pino({ level: 'silent' }),
   });
   base = `http://127.0.0.1:${(await server.listen()).port}`;
 });

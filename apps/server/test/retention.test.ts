@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createBuiltinRegistry, LEDGER_FILE, verifyHistory } from '@sdetkit/core-runs';
-import { defaultAgentConfig } from '@sdetkit/policy';
-import { pino } from 'pino';
+import { LEDGER_FILE, verifyHistory } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type ServerOptions } from '../src/create-server.js';
+import type { ServerOptions } from '../src/create-server.js';
+import { testServer } from './test-server.js';
 
 const DAY = 86_400_000;
 let root: string;
@@ -17,17 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(root, { recursive: true, force: true }));
 
-const serverFor = (extra: Partial<ServerOptions> = {}) =>
-  createServer({
-    workspaceRoot: root,
-    config: defaultAgentConfig(),
-    runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
-    port: 0,
-    rateLimit: { maxTokens: 100, refillPerSecond: 100 },
-    clock: () => now,
-    logger: pino({ level: 'silent' }),
-    ...extra,
-  });
+const serverFor = (extra: Partial<ServerOptions> = {}) => testServer(root, { clock: () => now, ...extra });
 
 async function post(base: string, prefix: string, user: string, file: string) {
   const response = await fetch(`${base}${prefix}/webhook/generic`, {

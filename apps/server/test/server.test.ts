@@ -2,27 +2,16 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmacHex, TokenStore } from '@sdetkit/channels';
-import { createBuiltinRegistry } from '@sdetkit/core-runs';
-import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type SdetkitServer } from '../src/create-server.js';
+import type { createServer, SdetkitServer } from '../src/create-server.js';
+import { testServer } from './test-server.js';
 
 let root: string;
 let server: SdetkitServer;
 let base: string;
 
 async function start(extra: Partial<Parameters<typeof createServer>[0]> = {}) {
-  const { pino } = await import('pino');
-  server = createServer({
-    logger: pino({ level: 'silent' }),
-    workspaceRoot: root,
-    config: defaultAgentConfig(),
-    runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
-    port: 0,
-    rateLimit: { maxTokens: 100, refillPerSecond: 100 },
-    secrets: { slackSigningSecret: 'slack-secret', telegramSecretToken: 'tg-secret' },
-    ...extra,
-  });
+  server = testServer(root, extra);
   const { port } = await server.listen();
   base = `http://127.0.0.1:${port}`;
 }

@@ -2,11 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TokenStore } from '@sdetkit/channels';
-import { createBuiltinRegistry } from '@sdetkit/core-runs';
-import { defaultAgentConfig } from '@sdetkit/policy';
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type SdetkitServer } from '../src/create-server.js';
+import type { SdetkitServer } from '../src/create-server.js';
+import { testServer } from './test-server.js';
 
 let root: string;
 let tenants: string;
@@ -20,15 +18,10 @@ beforeEach(async () => {
   await mkdir(path.join(tenants, 'acme'), { recursive: true });
   await mkdir(path.join(tenants, 'globex'), { recursive: true });
   tokens = new TokenStore(path.join(root, '.sdetkit/agent/tokens.json'));
-  server = createServer({
-    workspaceRoot: root,
+  server = testServer(root, {
     tenantsRoot: tenants,
-    config: defaultAgentConfig(),
-    runtime: () => ({ registry: createBuiltinRegistry(), planners: [] }),
-    port: 0,
     rateLimit: { maxTokens: 1, refillPerSecond: 0.001 },
     tokens,
-    logger: pino({ level: 'silent' }),
   });
   base = `http://127.0.0.1:${(await server.listen()).port}`;
 });
