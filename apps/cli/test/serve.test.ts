@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempWorkspace } from './run-cli.js';
 
@@ -236,5 +237,49 @@ describe('sdetkit agent serve', () => {
       platform.closeAllConnections();
       await new Promise((resolve) => platform.close(resolve));
     }
+  });
+
+  it('lets chat-triggered runs call only the allowed MCP tools through --tool-bridge-*', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const fixture = fileURLToPath(
+      new URL('../../../packages/tool-bridge/test/fixtures/fixture-server.mjs', import.meta.url),
+    );
+    const { child, serving } = await startServe(ws.root, [
+      '--port',
+      '0',
+      '--tool-bridge-enabled',
+      '--tool-bridge-allow',
+      'echo',
+      '--tool-bridge-command',
+      process.execPath,
+      '--tool-bridge-command',
+      fixture,
+    ]);
+    expect(serving).toMatchObject({ tool_bridge: { server: 'bridge', allow: ['echo'] } });
+    const ask = async (tool: string) =>
+      (
+        (await (
+          await fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              channel: 'ops',
+              user_id: 'amy',
+              text: `action mcp.call {"server":"bridge","tool":"${tool}","arguments":{"text":"from chat"}}`,
+            }),
+          })
+        ).json()) as { result: { status: string; hash: string } }
+      ).result;
+    const allowed = await ask('echo');
+    expect(allowed.status).toBe('ok');
+    const denied = await ask('crash');
+    expect(denied.status).toBe('error');
+    child.kill('SIGTERM');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const history = path.join(ws.root, '.sdetkit/agent/history');
+    expect(await readFile(path.join(history, `${allowed.hash}.json`), 'utf8')).toContain('from chat');
+    expect(JSON.parse(await readFile(path.join(history, `${denied.hash}.json`), 'utf8'))).toMatchObject({
+      actions: [{ denied: true, policy: { reason: 'tool denied by allowlist: bridge/crash' } }],
+    });
   });
 });
