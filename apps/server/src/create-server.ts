@@ -56,6 +56,13 @@ export interface ServerOptions {
     telegramSecretToken?: string | undefined;
     slackSigningSecret?: string | undefined;
   };
+  /**
+   * Slow clients: headers must arrive within `headersMs` (default 10 s) and
+   * the whole request within `requestMs` (default 30 s), else 408 and the
+   * connection closes; idle keep-alive connections close after `keepAliveMs`
+   * (default 5 s). A run's own time does not count.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number };
   /** Largest request body (default 1 MiB); larger gets 413. */
   bodyLimitBytes?: number;
   /**
@@ -403,6 +410,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
   };
   let timer: NodeJS.Timeout | undefined;
 
+  const headersMs = options.timeouts?.headersMs ?? 10_000;
   let server: ReturnType<typeof serve> | undefined;
   return {
     app,
@@ -410,7 +418,18 @@ export function createServer(options: ServerOptions): SdetkitServer {
     listen() {
       return new Promise((resolve, reject) => {
         const s = serve(
-          { fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8787 },
+          {
+            fetch: app.fetch,
+            hostname: options.host ?? '127.0.0.1',
+            port: options.port ?? 8787,
+            serverOptions: {
+              headersTimeout: headersMs,
+              requestTimeout: Math.max(options.timeouts?.requestMs ?? 30_000, headersMs),
+              keepAliveTimeout: options.timeouts?.keepAliveMs ?? 5_000,
+              // How often Node checks those timeouts (its default is 30 s).
+              connectionsCheckingInterval: Math.min(1_000, headersMs),
+            },
+          },
           (info) => {
             if (options.retention) {
               scheduledSweep();

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmacHex, TokenStore } from '@sdetkit/channels';
@@ -236,6 +237,25 @@ describe('operations', () => {
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
+  });
+});
+
+describe('slow clients', () => {
+  it('answers a client that never finishes its headers with 408 and keeps serving others', async () => {
+    await start({ timeouts: { headersMs: 300 } });
+    const { port } = new URL(base);
+    const slow = connect(Number(port), '127.0.0.1');
+    slow.write('POST /webhook/generic HTTP/1.1\r\nHost: x\r\n'); // and never more
+    let answer = '';
+    slow.on('data', (chunk) => {
+      answer += chunk;
+    });
+    const closed = new Promise((resolve) => slow.once('close', resolve));
+    expect((await post('/webhook/generic', { channel: 'ci', user_id: 'fast', text: WRITE })).status).toBe(
+      200,
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
   });
 });
 
