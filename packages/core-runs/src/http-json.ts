@@ -1,3 +1,5 @@
+import { readStreamCapped } from './read-capped.js';
+
 /** Why a provider call failed; lands in the run record's plan step. */
 export class ProviderError extends Error {
   constructor(
@@ -21,21 +23,12 @@ export interface PostJsonOptions {
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new ProviderError('too-large', `response larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = await readStreamCapped(
+    response.body,
+    maxBytes,
+    () => new ProviderError('too-large', `response larger than ${maxBytes} bytes`),
+  );
+  return body.toString('utf8');
 }
 
 /**

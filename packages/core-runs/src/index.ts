@@ -65,6 +65,7 @@ export { chatCompletionsUrl, createOpenAiProvider } from './openai-provider.js';
 export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
 export { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
+export { readStreamCapped } from './read-capped.js';
 export {
   firstDifference,
   type ReplayDifference,
