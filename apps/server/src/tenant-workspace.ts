@@ -11,6 +11,7 @@ import {
   LedgerBatcher,
   type Provider,
   type RunRecord,
+  recordRun,
   runTask,
   type TaskPlanner,
 } from '@sdetkit/core-runs';
@@ -81,8 +82,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     refillPerSecond: options.rateLimit.refillPerSecond,
     store: new FileBucketStore(path.join(agentDir, 'rate_limits')),
   });
-  // Saved with the first run (so every recorded run can be replayed with its config).
-  let configSnapshot: Promise<string> | undefined;
+  const configs = new ConfigStore(agentDir);
   return {
     tenant: options.tenant,
     root: options.root,
@@ -97,8 +97,6 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     limiter,
     gate: options.gate,
     async runAndRecord(task) {
-      configSnapshot ??= new ConfigStore(agentDir).save(config);
-      await configSnapshot;
       const record = await runTask({
         task,
         workspaceRoot: options.root,
@@ -109,9 +107,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
         provider,
         clock: options.clock,
       });
-      const saved = await history.save(record);
-      if (saved.created)
-        await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+      await recordRun(record, { config, configs, history, ledger });
       options.onRun?.(record);
       return record;
     },

@@ -12,10 +12,23 @@ export const CONFIGS_DIR = 'configs';
  * with exactly its config. Configs hold no secrets (keys come from env).
  */
 export class ConfigStore {
+  /** What this instance already saved: a long-lived store (the server's) checks the disk once per config. */
+  private readonly saved = new Map<string, Promise<string>>();
+
   constructor(private readonly agentDir: string) {}
 
-  async save(config: AgentConfig): Promise<string> {
+  save(config: AgentConfig): Promise<string> {
     const sha = canonicalHash(config);
+    let saving = this.saved.get(sha);
+    if (!saving) {
+      saving = this.write(sha, config);
+      saving.catch(() => this.saved.delete(sha));
+      this.saved.set(sha, saving);
+    }
+    return saving;
+  }
+
+  private async write(sha: string, config: AgentConfig): Promise<string> {
     const file = path.join(this.agentDir, CONFIGS_DIR, `${sha}.json`);
     const existing = await readFile(file, 'utf8').catch(() => undefined);
     if (existing === undefined) await writeFileAtomic(file, `${canonicalJson(config)}\n`);

@@ -66,6 +66,7 @@ export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from '
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
 export { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
 export { readStreamCapped } from './read-capped.js';
+export { recordRun } from './record-run.js';
 export {
   firstDifference,
   type ReplayDifference,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { clockFromEnv, FileHistoryStore, runTask } from '@sdetkit/core-runs';
+import { ConfigStore, clockFromEnv, FileHistoryStore, recordRun, runTask } from '@sdetkit/core-runs';
 import { buildDashboard } from '@sdetkit/dashboard-renderers';
 import {
   AGENT_DIR,
@@ -12,7 +12,6 @@ import { runTemplate } from '@sdetkit/templates';
 import { createAgentRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
-import { recordRun } from '../record-run.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 import { evidencePackCommand, verifyCommand } from './governance.js';
 import { initCommand } from './init.js';
@@ -62,6 +61,7 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
     { task: 'action fs.write {"path":"package.json","content":"overwritten by an agent"}', expect: 'error' },
     { task: 'action fs.read {"path":".sdetkit/agent/workdir/demo/does-not-exist.txt"}', expect: 'error' },
   ];
+  const configs = new ConfigStore(path.join(root, AGENT_DIR));
   const runs = [];
   for (const { task, expect } of tasks) {
     const record = await runTask({
@@ -73,7 +73,7 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
       approvalGate: gate,
       clock,
     });
-    await recordRun(record, { config, agentDir: path.join(root, AGENT_DIR), store, ledger: runtime.ledger });
+    await recordRun(record, { config, configs, history: store, ledger: runtime.ledger });
     const denied = record.actions.some((a) => a.denied);
     runs.push({ task, status: record.status, hash: record.hash, expected: expect, denied_by_policy: denied });
   }

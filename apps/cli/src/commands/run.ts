@@ -1,16 +1,17 @@
 import path from 'node:path';
 import {
+  ConfigStore,
   clockFromEnv,
   createCachedProvider,
   createProviderFromConfig,
   FileHistoryStore,
+  recordRun,
   runTask,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createAgentRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
-import { recordRun } from '../record-run.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 
 export interface RunOptions {
@@ -47,8 +48,8 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
   });
   await recordRun(record, {
     config,
-    agentDir: path.join(root, AGENT_DIR),
-    store: new FileHistoryStore(historyDir.absolute, historyDir.relative),
+    configs: new ConfigStore(path.join(root, AGENT_DIR)),
+    history: new FileHistoryStore(historyDir.absolute, historyDir.relative),
     ledger: runtime.ledger,
   });
   return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };
