@@ -7,6 +7,7 @@ import {
   genericAdapter,
   IdempotencyStore,
   type InboundEvent,
+  isTenantId,
   type OutgoingReply,
   type ReplySender,
   type RouteResult,
@@ -17,7 +18,6 @@ import {
   type TokenInfo,
   TokenStore,
   telegramAdapter,
-  validateTenantId,
 } from '@sdetkit/channels';
 import { formatCapturedAt, type RetentionResult } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
@@ -102,15 +102,6 @@ export interface SdetkitServer {
 type Env = { Variables: { tenant: string } };
 
 const JSON_TYPE = /^application\/json\b/i;
-
-const isTenantId = (tenant: string) => {
-  try {
-    validateTenantId(tenant);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The Hono app behind `sdetkit agent serve`: webhook routes that verify,

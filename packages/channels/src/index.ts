@@ -31,6 +31,7 @@ export { postReply, type ReplyHttpOptions, type ReplyVerdict } from './reply-htt
 export { type ReplyLine, ReplyLog } from './reply-log.js';
 export { safeFileName } from './safe-file-name.js';
 export {
+  isTenantId,
   parseScopes,
   type StoredToken,
   TOKEN_SCOPES,

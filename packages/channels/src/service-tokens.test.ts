@@ -56,6 +56,20 @@ describe('TokenStore', () => {
     await expect(store.revoke('nope')).rejects.toThrow(/no active token nope/);
   });
 
+  it('sees tokens created and revoked by another process (another store on the same file)', async () => {
+    const server = new TokenStore(path.join(dir, 'tokens.json'), () => now);
+    const { token } = await store.create({
+      name: 'ci',
+      scopes: ['runs:read'],
+      tenant: null,
+      expiresInSeconds: null,
+    });
+    expect(await server.authenticate(token)).toMatchObject({ name: 'ci' });
+    expect(await server.authenticate(token)).toMatchObject({ name: 'ci' });
+    await store.revoke('ci');
+    expect(await server.authenticate(token)).toBeNull();
+  });
+
   it('validates scopes and names', async () => {
     expect(parseScopes('runs:write, runs:read')).toEqual(['runs:read', 'runs:write']);
     expect(() => parseScopes('root')).toThrow(/unknown scope root/);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { formatCapturedAt, writeFileAtomic } from '@sdetkit/core-runs';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { z } from 'zod';
@@ -38,8 +38,13 @@ export function parseScopes(value: string): TokenScope[] {
   return [...new Set(scopes)].sort() as TokenScope[];
 }
 
+/** Lowercase letters, digits, - and _, starting with a letter or digit (so never `.` or `..`). */
+export function isTenantId(tenant: string): boolean {
+  return /^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenant);
+}
+
 export function validateTenantId(tenant: string, flag = '--tenant'): string {
-  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(tenant))
+  if (!isTenantId(tenant))
     throw new ValidationError(
       `${flag}: tenant ids are lowercase letters, digits, - and _ (got ${JSON.stringify(tenant)})`,
     );
@@ -59,7 +64,17 @@ export class TokenStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The last parse, keyed by the file's identity: a server authenticating every request stats, not re-parses. */
+  private cached: { key: string; tokens: StoredToken[] } | undefined;
+
   private async load(): Promise<StoredToken[]> {
+    // Saves rename a new file into place, so inode, mtime and size together tell a change.
+    const key = await stat(this.file).then(
+      (s) => `${s.ino}:${s.mtimeMs}:${s.size}`,
+      () => null,
+    );
+    if (key === null) return [];
+    if (this.cached?.key === key) return this.cached.tokens.map((t) => ({ ...t }));
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -71,7 +86,8 @@ export class TokenStore {
       throw new ValidationError(
         `${TOKENS_FILE}: not a token file (${parsed.error.issues[0]!.path.join('.')})`,
       );
-    return parsed.data.tokens;
+    this.cached = { key, tokens: parsed.data.tokens };
+    return parsed.data.tokens.map((t) => ({ ...t }));
   }
 
   private async save(tokens: StoredToken[]): Promise<void> {
