@@ -1,4 +1,5 @@
 import { defineAction } from '@sdetkit/core-runs';
+import type { AgentConfig } from '@sdetkit/policy';
 import { z } from 'zod';
 import { McpBridgeError, openMcpSession } from './mcp-session.js';
 
@@ -14,6 +15,31 @@ function failure(error: unknown) {
   return { ok: false, payload: { error: (error as Error).message, kind } };
 }
 
+type McpSession = Awaited<ReturnType<typeof openMcpSession>>;
+type McpServerConfig = AgentConfig['tools']['mcp']['servers'][string];
+
+/** Opens the named server for one use and always closes it; a bridge failure becomes a failed action. */
+async function withSession<T>(
+  name: string,
+  ctx: { config: AgentConfig; workspaceRoot: string },
+  use: (session: McpSession, server: McpServerConfig) => Promise<T>,
+): Promise<T | ReturnType<typeof failure>> {
+  const mcp = ctx.config.tools.mcp;
+  const server = mcp.servers[name]!;
+  let session: McpSession | undefined;
+  try {
+    session = await openMcpSession(name, server, {
+      cwd: ctx.workspaceRoot,
+      timeoutMs: server.timeout_ms ?? mcp.timeout_ms,
+    });
+    return await use(session, server);
+  } catch (error) {
+    return failure(error);
+  } finally {
+    await session?.close();
+  }
+}
+
 /** `mcp.call`: one tool call on a configured server, allowed only if the tool is on that server's allowlist. */
 export const mcpCallAction = defineAction({
   id: 'mcp.call',
@@ -27,19 +53,12 @@ export const mcpCallAction = defineAction({
   examples: [{ server: 'files', tool: 'read_file', arguments: { path: 'README.md' } }],
   policy: (p) => [{ kind: 'tool', server: p.server, tool: p.tool }],
   summarize: (p) => `call ${p.server}/${p.tool}`,
-  async handler(p, ctx) {
-    const mcp = ctx.config.tools.mcp;
-    const server = mcp.servers[p.server]!;
-    let session: Awaited<ReturnType<typeof openMcpSession>> | undefined;
-    try {
-      session = await openMcpSession(p.server, server, {
-        cwd: ctx.workspaceRoot,
-        timeoutMs: server.timeout_ms ?? mcp.timeout_ms,
-      });
+  handler: (p, ctx) =>
+    withSession(p.server, ctx, async (session) => {
       const result = await session.callTool(p.tool, p.arguments);
       const capped = capResult(
         { content: result.content, structured: result.structuredContent ?? null },
-        mcp.result_limit_bytes,
+        ctx.config.tools.mcp.result_limit_bytes,
       );
       return {
         ok: !result.isError,
@@ -51,12 +70,7 @@ export const mcpCallAction = defineAction({
           truncated: capped.truncated,
         },
       };
-    } catch (error) {
-      return failure(error);
-    } finally {
-      await session?.close();
-    }
-  },
+    }),
 });
 
 /** `mcp.list`: the tools a configured server offers, and which of them are allowed. */
@@ -67,15 +81,8 @@ export const mcpListAction = defineAction({
   examples: [{ server: 'files' }],
   policy: (p) => [{ kind: 'tool', server: p.server, tool: null }],
   summarize: (p) => `list tools of ${p.server}`,
-  async handler(p, ctx) {
-    const mcp = ctx.config.tools.mcp;
-    const server = mcp.servers[p.server]!;
-    let session: Awaited<ReturnType<typeof openMcpSession>> | undefined;
-    try {
-      session = await openMcpSession(p.server, server, {
-        cwd: ctx.workspaceRoot,
-        timeoutMs: server.timeout_ms ?? mcp.timeout_ms,
-      });
+  handler: (p, ctx) =>
+    withSession(p.server, ctx, async (session, server) => {
       const tools = (await session.listTools()).sort((a, b) => (a.name < b.name ? -1 : 1));
       return {
         ok: true,
@@ -84,10 +91,5 @@ export const mcpListAction = defineAction({
           tools: tools.map((t) => ({ ...t, allowed: server.allow.includes(t.name) })),
         },
       };
-    } catch (error) {
-      return failure(error);
-    } finally {
-      await session?.close();
-    }
-  },
+    }),
 });
