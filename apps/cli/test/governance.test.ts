@@ -1,4 +1,5 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempWorkspace } from './run-cli.js';
@@ -26,6 +27,26 @@ describe('agent verify', () => {
       problems: [{ kind: 'tampered', file: `.sdetkit/agent/history/${hashOf(run)}.json` }],
     });
     expect(result.stderr).toContain('verify: tampered');
+  });
+
+  it('publishes a run a killed process staged after writing its ledger entry, and drops an uncommitted one', async () => {
+    const hash = hashOf(await runCli(ws.root, ['agent', 'run', WRITE]));
+    const other = hashOf(await runCli(ws.root, ['agent', 'run', WRITE.replace('a.txt', 'b.txt')]));
+    const history = path.join(ws.root, '.sdetkit/agent/history');
+    const bytes = await readFile(path.join(history, `${hash}.json`));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    // The first as if killed between its ledger append and the rename: staged, entry written.
+    // The second as if killed before its ledger entry: must disappear, not become a run.
+    const ledger = path.join(ws.root, '.sdetkit/agent/ledger.jsonl');
+    await writeFile(ledger, `${(await readFile(ledger, 'utf8')).split('\n')[0]}\n`);
+    for (const h of [hash, other])
+      await rename(path.join(history, `${h}.json`), path.join(history, `.pending/${h}.${dead}.json`));
+    const result = await runCli(ws.root, ['agent', 'verify']);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stderr).toContain(`verify: published interrupted run ${hash}`);
+    expect(await readFile(path.join(history, `${hash}.json`))).toEqual(bytes);
+    expect(await readdir(path.join(history, '.pending'))).toEqual([]);
+    expect(result.json).toMatchObject({ ok: true, records: 1 });
   });
 
   it('reports reordered ledger lines', async () => {

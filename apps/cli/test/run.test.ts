@@ -12,7 +12,10 @@ afterEach(() => ws.cleanup());
 const WRITE_TASK = 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}';
 
 async function historyFiles(root: string): Promise<string[]> {
-  return readdir(path.join(root, '.sdetkit/agent/history')).catch(() => []);
+  // Records only: the hidden .pending folder (staged runs) and the summary index are not runs.
+  return (await readdir(path.join(root, '.sdetkit/agent/history')).catch(() => [] as string[])).filter(
+    (n) => !n.startsWith('.'),
+  );
 }
 
 describe('sdetkit agent run', () => {

@@ -12,6 +12,7 @@ import {
   type Provider,
   type RunRecord,
   recordRun,
+  recoverInterruptedRuns,
   runTask,
   type TaskPlanner,
 } from '@sdetkit/core-runs';
@@ -74,7 +75,10 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     enabled: true,
   });
   const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
-  const ledger = new LedgerBatcher(new Ledger(agentDir));
+  const ledgerFile = new Ledger(agentDir);
+  // Runs a killed server left half-recorded are published or dropped before serving.
+  await recoverInterruptedRuns(history, ledgerFile);
+  const ledger = new LedgerBatcher(ledgerFile);
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
   const replies = new ReplyLog(path.join(agentDir, 'replies'));
   const limiter = new TokenBucketRateLimiter({

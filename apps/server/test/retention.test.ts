@@ -56,7 +56,9 @@ describe('scheduled retention', () => {
     const second = serverFor({ retention: { maxAgeSeconds: 30 * 86_400 } });
     await second.listen();
     await second.close(); // waits for the sweep started at listen
-    expect(await readdir(path.join(root, '.sdetkit/agent/history'))).toHaveLength(1);
+    expect(
+      (await readdir(path.join(root, '.sdetkit/agent/history'))).filter((n) => n.endsWith('.json')),
+    ).toHaveLength(1);
     expect(await readdir(conversations)).toEqual(['new-user.jsonl']);
     expect(await verify(root)).toMatchObject({ ok: true, records: 1 });
   });

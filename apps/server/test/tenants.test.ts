@@ -52,7 +52,7 @@ describe('multi-tenant webhooks', () => {
     await server.close();
     for (const tenant of ['acme', 'globex']) {
       const agent = path.join(tenants, tenant, '.sdetkit/agent');
-      expect(await readdir(path.join(agent, 'history'))).toHaveLength(1);
+      expect((await readdir(path.join(agent, 'history'))).filter((n) => n.endsWith('.json'))).toHaveLength(1);
       const lines = (await readFile(path.join(agent, 'conversations/ci/bob.jsonl'), 'utf8'))
         .trimEnd()
         .split('\n');

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileHistoryStore } from './history-store.js';
+import { FileHistoryStore, serializeRunRecord } from './history-store.js';
 import { createRunRecord, RUN_RECORD_SCHEMA_VERSION, type RunRecord } from './run-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
@@ -97,5 +98,55 @@ describe('FileHistoryStore', () => {
     );
     expect((await store.list()).records).toHaveLength(200);
     expect((await readdir(dir)).length).toBe(200);
+  });
+});
+
+describe('FileHistoryStore two-phase save and recovery', () => {
+  const pendingDir = () => path.join(dir, '.pending');
+  const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+  it('stages out of sight and publishes on commit; abort leaves nothing', async () => {
+    const a = record('a', '2024-01-01T00:00:00Z');
+    const staged = await store.stage(a);
+    expect(staged.created).toBe(true);
+    expect((await store.list()).records).toEqual([]);
+    await staged.commit();
+    expect((await store.list()).records.map((r) => r.hash)).toEqual([a.hash]);
+    expect(await readdir(pendingDir())).toEqual([]);
+    expect((await store.stage(a)).created).toBe(false);
+    const b = record('b', '2024-01-02T00:00:00Z');
+    await (await store.stage(b)).abort();
+    expect(await readdir(pendingDir())).toEqual([]);
+    expect((await store.list()).records).toHaveLength(1);
+  });
+
+  it('publishes orphans whose ledger entry exists, drops the others, leaves live ones alone', async () => {
+    const committed = record('committed', '2024-01-01T00:00:00Z');
+    const uncommitted = record('uncommitted', '2024-01-02T00:00:00Z');
+    const live = record('live', '2024-01-03T00:00:00Z');
+    await mkdir(pendingDir(), { recursive: true });
+    const dead = deadPid();
+    await writeFile(path.join(pendingDir(), `${committed.hash}.${dead}.json`), serializeRunRecord(committed));
+    await writeFile(
+      path.join(pendingDir(), `${uncommitted.hash}.${dead}.json`),
+      serializeRunRecord(uncommitted),
+    );
+    await writeFile(path.join(pendingDir(), `${live.hash}.${process.ppid}.json`), serializeRunRecord(live));
+    await writeFile(path.join(pendingDir(), `.sdetkit-tmp-x.json.${dead}.abcdef`), '{"half');
+    let reads = 0;
+    const result = await store.recoverPending(async () => {
+      reads++;
+      return new Set([committed.hash, live.hash]);
+    });
+    expect(result).toEqual({ recovered: [committed.hash], discarded: 2 });
+    expect(reads).toBe(1);
+    expect((await store.list()).records.map((r) => r.hash)).toEqual([committed.hash]);
+    expect(await readdir(pendingDir())).toEqual([`${live.hash}.${process.ppid}.json`]);
+    // Nothing orphaned: the ledger is not read at all.
+    await store.recoverPending(async () => {
+      reads++;
+      return new Set();
+    });
+    expect(reads).toBe(1);
   });
 });

@@ -1,8 +1,9 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
-import { writeFileAtomic } from './atomic-write.js';
+import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
+import { isAlive } from './process-alive.js';
 import { type RunRecord, runRecordSchema } from './run-record.js';
 
 /** A history file that could not be used, with a one-line reason. */
@@ -25,7 +26,28 @@ export interface HistoryStore {
   get(hash: string): Promise<RunRecord>;
   /** Deletes a record (retention). */
   remove(hash: string): Promise<void>;
+  /**
+   * Two-phase save, for stores that can: the record is written where readers
+   * do not see it; `commit` publishes it (after its ledger entry is durable),
+   * `abort` drops it. `recordRun` uses this when it is there.
+   */
+  stage?(record: RunRecord): Promise<StagedRecord>;
 }
+
+/** A record written but not yet published under its final name. */
+export interface StagedRecord {
+  file: string;
+  /** False when the same record (same hash, same bytes) is already published. */
+  created: boolean;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Where staged records wait for their ledger entry: `history/.pending/<hash>.<pid>.json`. */
+export const PENDING_DIR = '.pending';
+const PENDING_FILE = /^([0-9a-f]{64})\.(\d+)\.json$/;
+/** A staged file older than this is an orphan even if its pid was reused by another process. */
+const PENDING_ORPHAN_MS = 10 * 60_000;
 
 const HASH_FILE = /^[0-9a-f]{64}\.json$/;
 const READ_CONCURRENCY = 32;
@@ -54,6 +76,73 @@ export class FileHistoryStore implements HistoryStore {
     if (existing === serializeRunRecord(record)) return { file, created: false };
     await writeFileAtomic(target, serializeRunRecord(record));
     return { file, created: true };
+  }
+
+  async stage(record: RunRecord): Promise<StagedRecord> {
+    const name = `${record.hash}.json`;
+    const file = path.posix.join(this.displayDir, name);
+    const target = path.join(this.dir, name);
+    const bytes = serializeRunRecord(record);
+    const existing = await readFile(target, 'utf8').catch(() => undefined);
+    const noop = async () => {};
+    if (existing === bytes) return { file, created: false, commit: noop, abort: noop };
+    const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${process.pid}.json`);
+    await writeFileAtomic(pending, bytes);
+    return {
+      file,
+      created: true,
+      // Rename is atomic: readers see the whole record under its final name or nothing.
+      commit: () => rename(pending, target),
+      abort: () => rm(pending, { force: true }),
+    };
+  }
+
+  /**
+   * Finishes what killed processes left between `stage` and `commit`: a
+   * staged record whose ledger entry was written is published (roll
+   * forward); one whose entry never was is removed (roll back). Files of
+   * live processes are left alone. `ledgerRuns` is read only when an orphan
+   * exists. Returns the published hashes and how many were dropped.
+   */
+  async recoverPending(
+    ledgerRuns: () => Promise<ReadonlySet<string>>,
+  ): Promise<{ recovered: string[]; discarded: number }> {
+    const dir = path.join(this.dir, PENDING_DIR);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { recovered: [], discarded: 0 };
+      throw error;
+    }
+    const recovered: string[] = [];
+    let discarded = 0;
+    let runs: ReadonlySet<string> | undefined;
+    for (const name of names.sort()) {
+      const full = path.join(dir, name);
+      const match = PENDING_FILE.exec(name);
+      if (!match) {
+        // A temp file of a write into .pending that was itself interrupted.
+        if (name.startsWith(TEMP_PREFIX) && (await isOrphan(full, pidOfTemp(name)))) {
+          await rm(full, { force: true });
+          discarded++;
+        }
+        continue;
+      }
+      const [, hash, pid] = match;
+      if (!(await isOrphan(full, Number(pid)))) continue;
+      runs ??= await ledgerRuns();
+      if (runs.has(hash!)) {
+        await rename(full, path.join(this.dir, `${hash}.json`)).catch((error) => {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        });
+        recovered.push(hash!);
+      } else {
+        await rm(full, { force: true });
+        discarded++;
+      }
+    }
+    return { recovered, discarded };
   }
 
   async list(options: { limit?: number } = {}): Promise<HistoryListing> {
@@ -124,6 +213,20 @@ export class FileHistoryStore implements HistoryStore {
     if (!HASH_FILE.test(name)) return { problem: { file, reason: 'file name is not <hash>.json' } };
     return { record: parsed.data };
   }
+}
+
+/** The pid in `.sdetkit-tmp-<name>.<pid>.<random>`, or NaN. */
+function pidOfTemp(name: string): number {
+  return Number(name.split('.').at(-2));
+}
+
+/** True when the process that wrote `file` is gone (or the file is too old to be in flight). */
+async function isOrphan(file: string, pid: number): Promise<boolean> {
+  if (pid === process.pid) return false;
+  const info = await stat(file).catch(() => undefined);
+  if (!info) return false;
+  if (Date.now() - info.mtimeMs > PENDING_ORPHAN_MS) return true;
+  return !isAlive(pid);
 }
 
 function newestFirst(a: RunRecord, b: RunRecord): number {

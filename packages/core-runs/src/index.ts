@@ -35,6 +35,8 @@ export {
   type HistoryListing,
   type HistoryProblem,
   type HistoryStore,
+  PENDING_DIR,
+  type StagedRecord,
   serializeRunRecord,
 } from './history-store.js';
 export { type PostJsonOptions, ProviderError, postJson } from './http-json.js';
@@ -63,10 +65,11 @@ export { extractJsonObject, systemPrompt, userPrompt } from './model-prompt.js';
 export { createNoneProvider } from './none-provider.js';
 export { chatCompletionsUrl, createOpenAiProvider } from './openai-provider.js';
 export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
+export { isAlive } from './process-alive.js';
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
 export { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
 export { readStreamCapped } from './read-capped.js';
-export { recordRun } from './record-run.js';
+export { recordRun, recoverInterruptedRuns } from './record-run.js';
 export {
   firstDifference,
   type ReplayDifference,

@@ -1,13 +1,13 @@
 import type { AgentConfig } from '@sdetkit/policy';
 import type { ConfigStore } from './config-store.js';
-import type { HistoryStore } from './history-store.js';
-import type { Ledger } from './ledger.js';
+import type { FileHistoryStore, HistoryStore } from './history-store.js';
+import { checkLedger, type Ledger } from './ledger.js';
 import type { RunRecord } from './run-record.js';
 
 /**
  * Saves a run the way every caller does (CLI commands, the server): the
- * config snapshot first (so the run can be replayed), then the record, then
- * a ledger entry when the record is new.
+ * config snapshot first (so the run can be replayed), then the record and,
+ * when the record is new, its ledger entry.
  */
 export async function recordRun(
   record: RunRecord,
@@ -20,7 +20,34 @@ export async function recordRun(
   },
 ): Promise<void> {
   await options.configs.save(options.config);
-  const saved = await options.history.save(record);
-  if (saved.created)
-    await options.ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
+  const entry = { kind: 'run' as const, hash: record.hash, captured_at: record.captured_at };
+  if (!options.history.stage) {
+    const saved = await options.history.save(record);
+    if (saved.created) await options.ledger.append(entry);
+    return;
+  }
+  // The ledger entry is the commit point: the record is staged out of sight,
+  // the entry is written, then the record is published. A kill anywhere
+  // leaves either nothing visible or a staged record that
+  // `recoverInterruptedRuns` publishes (its entry exists) or drops.
+  const staged = await options.history.stage(record);
+  if (!staged.created) return;
+  try {
+    await options.ledger.append(entry);
+  } catch (error) {
+    await staged.abort();
+    throw error;
+  }
+  await staged.commit();
+}
+
+/**
+ * Publishes or drops the records that killed processes staged (see
+ * `FileHistoryStore.recoverPending`); reads the ledger only when needed.
+ */
+export function recoverInterruptedRuns(
+  history: FileHistoryStore,
+  ledger: Pick<Ledger, 'read'>,
+): Promise<{ recovered: string[]; discarded: number }> {
+  return history.recoverPending(async () => checkLedger(await ledger.read()).runs);
 }

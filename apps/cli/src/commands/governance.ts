@@ -4,6 +4,7 @@ import {
   FileHistoryStore,
   formatCapturedAt,
   Ledger,
+  recoverInterruptedRuns,
   replayRun,
   verifyHistory,
   writeFileAtomic,
@@ -30,21 +31,30 @@ async function verifyWorkspace(historyDir: string) {
   const history = await resolveFlagPath('--history-dir', historyDir);
   const agent = await resolveFlagPath('agent folder', AGENT_DIR);
   const ledger = new Ledger(agent.absolute);
-  return verifyHistory({
+  // Finish runs a killed process staged but did not publish (their ledger entry is written).
+  const { recovered } = await recoverInterruptedRuns(
+    new FileHistoryStore(history.absolute, history.relative),
+    ledger,
+  );
+  const result = await verifyHistory({
     historyDir: history.absolute,
     displayHistoryDir: history.relative,
     ledgerText: await ledger.read(),
     displayLedger: `${agent.relative}/ledger.jsonl`,
   });
+  return { result, recovered };
 }
 
 /** Recomputes every record hash and checks the ledger chain; exit 1 on any problem. */
 export async function verifyCommand(opts: { historyDir: string }): Promise<CommandResult> {
-  const result = await verifyWorkspace(opts.historyDir);
+  const { result, recovered } = await verifyWorkspace(opts.historyDir);
   return {
     output: result,
     exitCode: result.ok ? 0 : 1,
-    notes: result.problems.map((p) => `verify: ${p.kind}: ${p.file}: ${p.detail}`),
+    notes: [
+      ...recovered.map((hash) => `verify: published interrupted run ${hash} (its ledger entry was written)`),
+      ...result.problems.map((p) => `verify: ${p.kind}: ${p.file}: ${p.detail}`),
+    ],
   };
 }
 
@@ -107,7 +117,7 @@ export async function evidencePackCommand(opts: EvidenceOptions): Promise<Comman
       (summary.window.until ?? generatedAt ?? formatCapturedAt(new Date())).slice(0, 10),
     ),
     templates: (await runtime.catalog()).list(),
-    verify: await verifyWorkspace(opts.historyDir),
+    verify: (await verifyWorkspace(opts.historyDir)).result,
   });
   await writeFileAtomic(output.absolute, pack.archive);
   return {

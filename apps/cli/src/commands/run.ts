@@ -6,6 +6,7 @@ import {
   createProviderFromConfig,
   FileHistoryStore,
   recordRun,
+  recoverInterruptedRuns,
   runTask,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
@@ -46,10 +47,12 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
     }),
     clock,
   });
+  const history = new FileHistoryStore(historyDir.absolute, historyDir.relative);
+  await recoverInterruptedRuns(history, runtime.ledger);
   await recordRun(record, {
     config,
     configs: new ConfigStore(path.join(root, AGENT_DIR)),
-    history: new FileHistoryStore(historyDir.absolute, historyDir.relative),
+    history,
     ledger: runtime.ledger,
   });
   return { output: record, exitCode: record.status === 'ok' ? 0 : 1 };

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { withFileLock } from './file-lock.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let lock: string;
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  lock = path.join(ws.root, 'x.lock');
+});
+afterEach(() => ws.cleanup());
+
+/** A pid that belonged to a process that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+describe('withFileLock', () => {
+  it('takes over at once a lock whose process was killed', async () => {
+    await writeFile(lock, `${deadPid()} deadbeef\n`);
+    const started = Date.now();
+    expect(await withFileLock(lock, async () => 'ran', { timeoutMs: 5_000 })).toBe('ran');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await expect(readFile(lock)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('waits for, and does not steal, a lock held by a live process', async () => {
+    await writeFile(lock, `${process.ppid} cafe\n`);
+    await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 150 })).rejects.toThrow(/timed out/);
+    expect(await readFile(lock, 'utf8')).toBe(`${process.ppid} cafe\n`);
+  });
+
+  it('judges a half-written lock by age only, and treats an old one as stale', async () => {
+    await writeFile(lock, '');
+    await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 100 })).rejects.toThrow(/timed out/);
+    expect(await withFileLock(lock, async () => 'ran', { timeoutMs: 1_000, staleMs: 0 })).toBe('ran');
+  });
+
+  it('does not remove a lock that is no longer its own on release', async () => {
+    await withFileLock(lock, async () => {
+      // Someone judged us stale and took over meanwhile.
+      await writeFile(lock, `${process.ppid} other\n`);
+    });
+    expect(await readFile(lock, 'utf8')).toBe(`${process.ppid} other\n`);
+  });
+
+  it('serializes concurrent holders', async () => {
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        withFileLock(lock, async () => {
+          inside++;
+          most = Math.max(most, inside);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          inside--;
+        }),
+      ),
+    );
+    expect(most).toBe(1);
+  });
+});

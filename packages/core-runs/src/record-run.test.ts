@@ -1,0 +1,80 @@
+import { access, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { defaultAgentConfig } from '@sdetkit/policy';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigStore } from './config-store.js';
+import { FileHistoryStore } from './history-store.js';
+import { checkLedger, Ledger } from './ledger.js';
+import { recordRun, recoverInterruptedRuns } from './record-run.js';
+import { createRunRecord, RUN_RECORD_SCHEMA_VERSION } from './run-record.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let agentDir: string;
+let history: FileHistoryStore;
+const record = createRunRecord({
+  schema_version: RUN_RECORD_SCHEMA_VERSION,
+  captured_at: '2024-01-01T00:00:00Z',
+  task: 't',
+  status: 'ok',
+  config_sha256: '0'.repeat(64),
+  steps: [],
+  actions: [],
+  outputs: {},
+  cache: { enabled: false, keys: [] },
+});
+const finalFile = () => path.join(agentDir, 'history', `${record.hash}.json`);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  agentDir = path.join(ws.root, '.sdetkit/agent');
+  history = new FileHistoryStore(path.join(agentDir, 'history'), '.sdetkit/agent/history');
+});
+afterEach(() => ws.cleanup());
+
+describe('recordRun', () => {
+  it('publishes the record only after its ledger entry is written', async () => {
+    const ledger = new Ledger(agentDir);
+    const seen: boolean[] = [];
+    await recordRun(record, {
+      config: defaultAgentConfig(),
+      configs: new ConfigStore(agentDir),
+      history,
+      ledger: {
+        append: async (entry) => {
+          seen.push(await exists(finalFile()));
+          return ledger.append(entry);
+        },
+      },
+    });
+    expect(seen).toEqual([false]);
+    expect(await exists(finalFile())).toBe(true);
+    expect([...checkLedger(await ledger.read()).runs]).toEqual([record.hash]);
+  });
+
+  it('leaves nothing visible when the ledger append fails', async () => {
+    await expect(
+      recordRun(record, {
+        config: defaultAgentConfig(),
+        configs: new ConfigStore(agentDir),
+        history,
+        ledger: {
+          append: async () => {
+            throw new Error('disk full');
+          },
+        },
+      }),
+    ).rejects.toThrow('disk full');
+    expect(await exists(finalFile())).toBe(false);
+    expect(await readdir(path.join(agentDir, 'history/.pending'))).toEqual([]);
+    expect(await recoverInterruptedRuns(history, new Ledger(agentDir))).toEqual({
+      recovered: [],
+      discarded: 0,
+    });
+  });
+});
