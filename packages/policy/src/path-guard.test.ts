@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyDeniedError } from './errors.js';
-import { normalizeWorkspacePath, resolveWorkspacePath } from './path-guard.js';
+import { isInside, normalizeWorkspacePath, resolveWorkspacePath } from './path-guard.js';
 
 let root: string;
 let outside: string;
@@ -35,6 +35,24 @@ describe('normalizeWorkspacePath', () => {
   ])('refuses %j', (input, message) => {
     expect(() => normalizeWorkspacePath(input)).toThrow(PolicyDeniedError);
     expect(() => normalizeWorkspacePath(input)).toThrow(message);
+  });
+});
+
+describe('isInside', () => {
+  it('counts names that merely start with two dots as inside, and parents as outside', () => {
+    expect(isInside('/w', '/w')).toBe(true);
+    expect(isInside('/w', '/w/..notes')).toBe(true);
+    expect(isInside('/w', '/w/..∕..')).toBe(true);
+    expect(isInside('/w', '/w/a/../b')).toBe(true);
+    expect(isInside('/w', '/')).toBe(false);
+    expect(isInside('/w', '/w/../x')).toBe(false);
+    expect(isInside('/w', '/wx')).toBe(false);
+  });
+
+  it('lets a symlink to a `..name` file inside the workspace through', async () => {
+    await symlink(path.join(root, '..notes'), path.join(root, 'link'));
+    await writeFile(path.join(root, '..notes'), 'x');
+    expect((await resolveWorkspacePath(root, 'link')).relative).toBe('link');
   });
 });
 

@@ -71,7 +71,8 @@ export async function resolveWorkspacePath(
   return { absolute: current, relative };
 }
 
+/** Whether `candidate` is `root` or below it (a name such as `..notes` inside it counts). */
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
