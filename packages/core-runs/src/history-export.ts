@@ -30,13 +30,21 @@ export function summarizeRecord(record: RunRecord): HistorySummaryRow {
  * (`=`, `+`, `-`, `@`, tab, CR) are prefixed with `'` so opening the export
  * in Excel or Sheets never executes task text.
  */
+/**
+ * Cells a spreadsheet would run as a formula: starting with `=`, `+`, `-`,
+ * `@`, tab or carriage return, whatever follows (papaparse's own default,
+ * `/^[=+\-@\t\r].*$/`, misses cells with a line break after the first
+ * character). Such cells are written with a leading `'`.
+ */
+export const CSV_FORMULA_PREFIX = /^[=+\-@\t\r]/;
+
 export function renderHistoryCsv(rows: readonly HistorySummaryRow[]): string {
   const body = Papa.unparse(
     {
       fields: [...HISTORY_CSV_COLUMNS],
       data: rows.map((row) => HISTORY_CSV_COLUMNS.map((column) => row[column])),
     },
-    { escapeFormulae: true, newline: '\n', quotes: false },
+    { escapeFormulae: CSV_FORMULA_PREFIX, newline: '\n', quotes: false },
   );
   return `${body}\n`;
 }

@@ -21,6 +21,7 @@ export { CONFIGS_DIR, ConfigStore } from './config-store.js';
 export { describeError } from './describe-error.js';
 export { type LockOptions, withFileLock } from './file-lock.js';
 export {
+  CSV_FORMULA_PREFIX,
   HISTORY_CSV_COLUMNS,
   type HistoryExportFormat,
   type HistorySummaryRow,

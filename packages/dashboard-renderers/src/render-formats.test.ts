@@ -38,6 +38,13 @@ describe('csv', () => {
       renderCsv({ ...summary, records: [{ ...summary.records[0]!, task: '=HYPERLINK("x")' }] }),
     ).toContain(`"'=HYPERLINK(""x"")"`);
   });
+
+  it('escapes a formula even when a line break follows its first character', () => {
+    for (const task of ['=\r=cmd()', '+\n1', '@\nSUM(A1)', '-\r\n2']) {
+      const csv = renderCsv({ ...summary, records: [{ ...summary.records[0]!, task }] });
+      expect(csv, JSON.stringify(task)).toContain(`"'${task}"`);
+    }
+  });
 });
 
 describe('markdown', () => {

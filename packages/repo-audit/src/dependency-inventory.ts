@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { canonicalJson, defineAction, writeFileAtomic } from '@sdetkit/core-runs';
+import { CSV_FORMULA_PREFIX, canonicalJson, defineAction, writeFileAtomic } from '@sdetkit/core-runs';
 import { normalizeWorkspacePath } from '@sdetkit/policy';
 import Papa from 'papaparse';
 import { z } from 'zod';
@@ -143,7 +143,7 @@ export const dependencyInventoryAction = defineAction({
           fields: ['ecosystem', 'name', 'version', 'scope', 'manifest'],
           data: deps.map((d) => [d.ecosystem, d.name, d.version, d.scope, d.manifest]),
         },
-        { escapeFormulae: true, newline: '\n' },
+        { escapeFormulae: CSV_FORMULA_PREFIX, newline: '\n' },
       );
       await writeFileAtomic(await ctx.resolvePath(p.output_csv), `${csv}\n`);
       artifacts.push(normalizeWorkspacePath(p.output_csv));
