@@ -103,7 +103,9 @@ export async function readTarFiles(archive: Buffer, limits: ReadTarLimits = {}):
       stream.on('error', reject);
     });
     extract.on('finish', () => (failure ? reject(failure) : resolve()));
-    extract.on('error', reject);
+    // An entry already refused explains the archive better than what the parser trips on next
+    // (a header claiming gigabytes that are not there ends in "unexpected end of data").
+    extract.on('error', (error) => reject(failure ?? error));
   });
   extract.end(archive);
   try {
