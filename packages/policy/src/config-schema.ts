@@ -44,6 +44,15 @@ const safetySchema = z.strictObject({
   write_allowlist: z.array(z.string().min(1)).default([DEFAULT_WORKDIR]),
   shell_allowlist: z.array(z.string().min(1)).default([]),
   shell_timeout_ms: z.number().int().min(1).max(3_600_000).default(60_000),
+  /**
+   * Environment variables a `shell.run` command gets beyond the base set
+   * (PATH, HOME, locale, TZ, temp folders, TERM, USER, SHELL, CI). Nothing
+   * else of sdetkit's environment (webhook secrets, bot tokens, API keys)
+   * reaches the command.
+   */
+  shell_env_allowlist: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'))
+    .default([]),
   shell_output_limit_bytes: z
     .number()
     .int()

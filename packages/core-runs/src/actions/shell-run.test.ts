@@ -31,6 +31,31 @@ describe('shell.run', () => {
     expect(outcome.payload.stdout).toBe('$(whoami); echo x\n');
   });
 
+  it('gives the command a minimal environment: no secrets unless allowlisted, and those redacted', async () => {
+    process.env.SDETKIT_WEBHOOK_SECRET = 'canary-webhook-secret-1';
+    process.env.DEPLOY_TOKEN = 'canary-deploy-token-2';
+    process.env.BUILD_FLAVOR = 'plain-value';
+    try {
+      const dump = { argv: ['node', '-e', 'console.log(JSON.stringify(process.env))'] };
+      const env = JSON.parse((await run(dump)).payload.stdout as string) as Record<string, string>;
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(env.SDETKIT_WEBHOOK_SECRET).toBeUndefined();
+      expect(env.DEPLOY_TOKEN).toBeUndefined();
+      expect(env.BUILD_FLAVOR).toBeUndefined();
+      ctx.config.safety.shell_env_allowlist = ['DEPLOY_TOKEN', 'BUILD_FLAVOR'];
+      const outcome = await run(dump);
+      const passed = JSON.parse(outcome.payload.stdout as string) as Record<string, string>;
+      expect(passed.BUILD_FLAVOR).toBe('plain-value');
+      // Passed on purpose, but still kept out of the record.
+      expect(passed.DEPLOY_TOKEN).toBe('[REDACTED]');
+      expect(JSON.stringify(outcome.payload)).not.toContain('canary-');
+    } finally {
+      delete process.env.SDETKIT_WEBHOOK_SECRET;
+      delete process.env.DEPLOY_TOKEN;
+      delete process.env.BUILD_FLAVOR;
+    }
+  });
+
   it('caps flooding output and records the total size', async () => {
     const outcome = await run({ argv: ['node', '-e', 'process.stdout.write("y".repeat(200000))'] });
     expect(outcome.payload).toMatchObject({ stdout_truncated: true, stdout_bytes: 200000 });

@@ -15,6 +15,60 @@ const paramsSchema = z
 
 type ShellParams = z.output<typeof paramsSchema>;
 
+/** What every shell command gets from sdetkit's environment; `safety.shell_env_allowlist` adds names. */
+export const SHELL_BASE_ENV = [
+  'PATH',
+  'HOME',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'TERM',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'CI',
+  'SYSTEMROOT',
+  'COMSPEC',
+  'PATHEXT',
+  'WINDIR',
+] as const;
+
+/** Names whose values are treated as secrets even when passed through on purpose. */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH/i;
+const REDACTED = '[REDACTED]';
+
+/**
+ * The child's environment: the base set plus allowlisted names, and the
+ * values among them that look secret (by name, 6+ characters), which are
+ * redacted from what the command prints.
+ */
+export function shellChildEnv(
+  source: NodeJS.ProcessEnv,
+  allowlist: readonly string[],
+): { env: Record<string, string>; secrets: string[] } {
+  const env: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (const name of new Set([...SHELL_BASE_ENV, ...allowlist])) {
+    const value = source[name];
+    if (value === undefined) continue;
+    env[name] = value;
+    if (SECRET_NAME.test(name) && value.length >= 6) secrets.push(value);
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  return { env, secrets: secrets.sort((a, b) => b.length - a.length) };
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.replaceAll(secret, REDACTED);
+  return out;
+}
+
 function argvOf(params: ShellParams): string[] {
   return params.argv ?? splitShellWords(params.command ?? '');
 }
@@ -48,7 +102,7 @@ class CappedBuffer {
 export const shellRunAction = defineAction({
   id: 'shell.run',
   description:
-    'Run a command as argv (never through a shell). Needs a safety.shell_allowlist prefix and approval; output is capped and the exit code recorded.',
+    'Run a command as argv (never through a shell), with a minimal environment (safety.shell_env_allowlist adds names). Needs a safety.shell_allowlist prefix and approval; output is capped and the exit code recorded.',
   input: paramsSchema,
   examples: [{ command: 'git status --short' }, { argv: ['npm', 'test'], timeout_ms: 120000 }],
   policy: (params) => [
@@ -66,6 +120,7 @@ export const shellRunAction = defineAction({
     );
     // Loaded on first use: most runs never start a process.
     const { spawn } = process.getBuiltinModule('node:child_process');
+    const childEnv = shellChildEnv(process.env, ctx.config.safety.shell_env_allowlist);
     const stdout = new CappedBuffer(limit);
     const stderr = new CappedBuffer(limit);
     const result = await new Promise<{
@@ -75,7 +130,12 @@ export const shellRunAction = defineAction({
       error?: string;
     }>((resolve) => {
       let timedOut = false;
-      const child = spawn(argv[0]!, argv.slice(1), { cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd,
+        env: childEnv.env,
+        shell: false,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const kill = () => child.kill('SIGKILL');
       const timer = setTimeout(() => {
         timedOut = true;
@@ -110,8 +170,8 @@ export const shellRunAction = defineAction({
         timed_out: result.timedOut,
         timeout_ms: timeoutMs,
         ...(result.error ? { error: result.error } : {}),
-        stdout: stdout.text(),
-        stderr: stderr.text(),
+        stdout: redact(stdout.text(), childEnv.secrets),
+        stderr: redact(stderr.text(), childEnv.secrets),
         stdout_bytes: stdout.total,
         stderr_bytes: stderr.total,
         stdout_truncated: stdout.truncated,
