@@ -18,7 +18,12 @@ function errorOf(fn: () => unknown): ValidationError {
 describe('parseAgentConfig', () => {
   it('fills every missing key with the documented defaults', () => {
     const config = parseAgentConfig('budgets: {max_steps: 12}\n', FILE);
-    expect(config.budgets).toEqual({ max_steps: 12, max_actions: 4, token_budget: 0 });
+    expect(config.budgets).toEqual({
+      max_steps: 12,
+      max_actions: 4,
+      token_budget: 0,
+      max_template_steps: 100,
+    });
     expect(config.provider.type).toBe('none');
     expect(config.provider.endpoint).toBe('http://127.0.0.1:11434/api/generate');
     expect(config.safety.write_allowlist).toEqual(['.sdetkit/agent/workdir']);

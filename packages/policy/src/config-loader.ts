@@ -79,10 +79,24 @@ function shapeOf(schema: unknown): Record<string, unknown> | undefined {
 
 /** The 1-based line of a dotted path in YAML text, when the path exists. */
 export function yamlLineOf(text: string, path: readonly (string | number)[]): number | undefined {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  if (doc.errors.length > 0) return undefined;
-  return lineOf(doc, lineCounter, path.map(String));
+  return yamlLocator(text)(path);
+}
+
+/**
+ * `yamlLineOf` for many paths of one text: the text is parsed once, on the
+ * first lookup, instead of once per path (a template with thousands of
+ * steps looked up each step's line and took minutes).
+ */
+export function yamlLocator(text: string): (path: readonly (string | number)[]) => number | undefined {
+  let parsed: { doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter } | null | undefined;
+  return (path) => {
+    if (parsed === undefined) {
+      const lineCounter = new LineCounter();
+      const doc = parseDocument(text, { lineCounter });
+      parsed = doc.errors.length > 0 ? null : { doc, lineCounter };
+    }
+    return parsed ? lineOf(parsed.doc, parsed.lineCounter, path.map(String)) : undefined;
+  };
 }
 
 /** Parses config text; an empty file means "all defaults". */

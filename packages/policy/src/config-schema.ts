@@ -12,6 +12,8 @@ const budgetsSchema = z.strictObject({
   max_steps: z.number().int().min(2).max(10_000).default(8),
   max_actions: z.number().int().min(0).max(10_000).default(4),
   token_budget: z.number().int().min(0).default(0),
+  /** Steps one template run may execute; the rest are not run and the run fails. */
+  max_template_steps: z.number().int().min(1).max(100_000).default(100),
 });
 
 const providerSchema = z.strictObject({

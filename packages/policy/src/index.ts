@@ -26,6 +26,7 @@ export {
   parseYamlWithSchema,
   renderDefaultConfigYaml,
   yamlLineOf,
+  yamlLocator,
 } from './config-loader.js';
 export {
   type AgentConfig,

@@ -1,17 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '@sdetkit/core-runs';
-import { parseYamlWithSchema, ValidationError, yamlLineOf } from '@sdetkit/policy';
+import { parseYamlWithSchema, ValidationError, yamlLocator } from '@sdetkit/policy';
 import { collectReferences, parseCondition } from './interpolation.js';
 import { type LoadedTemplate, type TemplateDefinition, templateSchema } from './template-schema.js';
 
 const RUN_FIELDS = ['output_dir', 'id'];
 const TEMPLATE_FIELDS = ['id', 'title', 'version', 'description'];
-
-function at(text: string, file: string, pathParts: (string | number)[]): string {
-  const line = yamlLineOf(text, pathParts);
-  return line === undefined ? file : `${file}:${line}`;
-}
 
 /**
  * Parses and checks one template: schema (with file and line), duplicate
@@ -21,11 +16,17 @@ function at(text: string, file: string, pathParts: (string | number)[]): string 
  */
 export function parseTemplate(text: string, source: string): LoadedTemplate {
   const definition = parseYamlWithSchema(text, templateSchema, source) as TemplateDefinition;
+  const locate = yamlLocator(text);
+  /** `source:line` of a path in the text (the text is parsed once for all lookups). */
+  const at = (pathParts: (string | number)[]): string => {
+    const line = locate(pathParts);
+    return line === undefined ? source : `${source}:${line}`;
+  };
   const seen = new Map<string, number>();
   definition.workflow.forEach((step, index) => {
     if (seen.has(step.id)) {
       throw new ValidationError(
-        `${at(text, source, ['workflow', index, 'id'])}: workflow.${index}.id: duplicate step id ${step.id} (first at step ${seen.get(step.id)})`,
+        `${at(['workflow', index, 'id'])}: workflow.${index}.id: duplicate step id ${step.id} (first at step ${seen.get(step.id)})`,
         source,
       );
     }
@@ -65,7 +66,7 @@ export function parseTemplate(text: string, source: string): LoadedTemplate {
   };
 
   for (const [name, input] of Object.entries(definition.inputs)) {
-    const where = at(text, source, ['inputs', name, 'default']);
+    const where = at(['inputs', name, 'default']);
     for (const { ref } of collectReferences(input.default, where)) {
       if (!ref.startsWith('run.'))
         throw new ValidationError(`${where}: input defaults may only use run.*, not ${ref}`, source);
@@ -73,10 +74,10 @@ export function parseTemplate(text: string, source: string): LoadedTemplate {
     }
   }
   definition.workflow.forEach((step, index) => {
-    const where = at(text, source, ['workflow', index, 'with']);
+    const where = at(['workflow', index, 'with']);
     for (const { ref, where: inner } of collectReferences(step.with, where)) check(ref, inner, index);
     if (typeof step.if === 'string') {
-      const ifWhere = at(text, source, ['workflow', index, 'if']);
+      const ifWhere = at(['workflow', index, 'if']);
       check(parseCondition(step.if, ifWhere).ref, ifWhere, index);
     }
   });

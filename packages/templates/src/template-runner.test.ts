@@ -25,6 +25,36 @@ const run = (yaml: string, inputs: Record<string, unknown> = {}, env: Record<str
 const HEADER = `metadata: {id: demo, title: Demo, version: 1.2.3, description: d}\n`;
 
 describe('runTemplate', () => {
+  it('stops at budgets.max_template_steps: one entry for the first step not run, status error', async () => {
+    const steps = Array.from(
+      { length: 2000 },
+      (_, i) => `  - {id: s${i}, action: fs.write, with: {path: "\${{run.output_dir}}/f${i}", content: x}}\n`,
+    ).join('');
+    ws.config.budgets.max_template_steps = 50;
+    const yaml = `${HEADER}workflow:\n${steps}`;
+    const record = await run(yaml);
+    expect(record.status).toBe('error');
+    expect(record.steps).toHaveLength(51);
+    expect(record.steps[50]).toMatchObject({
+      id: 's50',
+      ok: false,
+      message: 'not run: budget max_template_steps=50 reached (1950 step(s) not run)',
+    });
+    expect(record.artifacts).toHaveLength(50);
+    const plan = await planTemplate({
+      template: ws.template(yaml),
+      inputs: {},
+      workspaceRoot: ws.root,
+      config: ws.config,
+      registry: ws.registry,
+      approvalGate: ws.gate,
+    });
+    expect(plan).toMatchObject({
+      status: 'error',
+      budget_exceeded: 'workflow has 2000 steps; at most 50 run (budgets.max_template_steps)',
+    });
+  });
+
   it('chains step outputs, keeps whole-expression types and writes a sealed run record', async () => {
     const record = await run(`${HEADER}inputs:
   name: {default: world}

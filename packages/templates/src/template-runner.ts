@@ -143,10 +143,30 @@ export async function runTemplate(options: TemplateRunOptions): Promise<Template
   const artifacts = new Set<string>();
   let status: 'ok' | 'error' = 'ok';
   let redacted = false;
+  const budget = options.config.budgets.max_template_steps;
+  let executed = 0;
 
   for (const [index, step] of definition.workflow.entries()) {
     const where = `${options.template.source}: workflow.${index}`;
     const base = { index, id: step.id, action: step.action, continue_on_error: step['continue-on-error'] };
+    if (executed >= budget) {
+      // One entry for the first step not run, not thousands: the record stays small.
+      const rest = definition.workflow.length - index;
+      const message = `not run: budget max_template_steps=${budget} reached (${rest} step(s) not run)`;
+      steps.push({
+        ...base,
+        params: null,
+        ok: false,
+        outcome: 'failure',
+        approved: false,
+        denied: false,
+        policy: null,
+        message,
+        payload: { error: message },
+      });
+      status = 'error';
+      break;
+    }
     if (step.if !== undefined && !evaluateCondition(step.if, context, `${where}.if`)) {
       context.steps[step.id] = { outputs: {}, outcome: 'skipped' };
       steps.push({
@@ -162,6 +182,7 @@ export async function runTemplate(options: TemplateRunOptions): Promise<Template
       });
       continue;
     }
+    executed++;
     let params: unknown;
     try {
       params = interpolate(step.with, context, `${where}.with`);
@@ -269,6 +290,8 @@ export interface TemplatePlan {
   inputs: Record<string, unknown>;
   status: 'ok' | 'error';
   steps: PlannedStep[];
+  /** Set when the workflow has more steps than `budgets.max_template_steps` lets run. */
+  budget_exceeded?: string;
 }
 
 /**
@@ -329,9 +352,11 @@ export async function planTemplate(options: TemplateRunOptions): Promise<Templat
       reason: redactValue(reason, secretValues),
     });
   }
-  const blocked = steps.some(
-    (s) => s.runs !== 'false' && (s.verdict === 'denied' || s.verdict === 'invalid'),
-  );
+  const budget = options.config.budgets.max_template_steps;
+  const overBudget = definition.workflow.length > budget;
+  const blocked =
+    overBudget ||
+    steps.some((s) => s.runs !== 'false' && (s.verdict === 'denied' || s.verdict === 'invalid'));
   return {
     dry_run: true,
     template: definition.metadata.id,
@@ -340,6 +365,11 @@ export async function planTemplate(options: TemplateRunOptions): Promise<Templat
     inputs: redactValue(maskSecretInputs(definition, prepared.inputs), secretValues),
     status: blocked ? 'error' : 'ok',
     steps,
+    ...(overBudget
+      ? {
+          budget_exceeded: `workflow has ${definition.workflow.length} steps; at most ${budget} run (budgets.max_template_steps)`,
+        }
+      : {}),
   };
 }
 
