@@ -1,15 +1,14 @@
 // Repository audit benchmark: a synthetic tree (default 10,000 files: source,
 // docs, configs, a few planted findings), audited as a whole CLI process.
 //   node scripts/bench-audit.mjs [--files 10000] [--runs 5]
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitRows, median, option as rawOption, timeNode } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const option = (name, fallback) => Number(rawOption(name, String(fallback)));
 const count = option('--files', 10_000);
 const runs = option('--runs', 5);
 
@@ -33,29 +32,34 @@ try {
     const planted = i % 997 === 0 ? `\nexport const api_key = "Zx9qP2vLm7tR4wK8yB3nC${i}";\n` : '\n';
     writeFileSync(path.join(dir, `file${i}.ts`), body + planted);
   }
-  const times = [];
+  const samples = [];
   let report;
   for (let r = 0; r < runs + 1; r++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync(
-      process.execPath,
+    const sample = timeNode(
       [cli, 'repo', 'audit', '--format', 'json', '--output', 'audit.json', '--fail-on', 'none'],
       {
         cwd: root,
-        encoding: 'utf8',
       },
     );
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.status !== 0) throw new Error(`audit failed (${result.status}): ${result.stderr}`);
-    if (r > 0) times.push(ms);
-    report = JSON.parse(result.stdout);
+    if (r > 0) samples.push(sample);
+    report = JSON.parse(sample.stdout);
   }
-  times.sort((a, b) => a - b);
-  console.log(`| files | findings | median of ${runs} (ms) | min | max |`);
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  const times = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const rss = Math.max(...samples.map((s) => s.rssMiB));
+  console.log(`| files | findings | median of ${runs} (ms) | min | max | peak RSS (MiB) |`);
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
-    `| ${report.summary.files_scanned} | ${report.summary.findings} | ${times[Math.floor(times.length / 2)].toFixed(0)} | ${times[0].toFixed(0)} | ${times.at(-1).toFixed(0)} |`,
+    `| ${report.summary.files_scanned} | ${report.summary.findings} | ${median(times).toFixed(0)} | ${times[0].toFixed(0)} | ${times.at(-1).toFixed(0)} | ${rss.toFixed(0)} |`,
   );
+  emitRows([
+    {
+      scenario: `repo audit, ${report.summary.files_scanned.toLocaleString('en-US')} files`,
+      median_ms: median(times),
+      peak_rss_mib: rss,
+      runs,
+      detail: `${report.summary.findings} findings; min ${times[0].toFixed(0)} ms`,
+    },
+  ]);
   console.log(
     `\nnode ${process.version}, ${process.platform}/${process.arch}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}`,
   );

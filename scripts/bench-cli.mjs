@@ -10,9 +10,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitRows, median, option, timeNode } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const RUNS = 5;
+const RUNS = Number(option('--runs', '5'));
 const task = 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}';
 const cases = [
   ['node -e 0 (baseline)', ['-e', '0']],
@@ -23,25 +24,13 @@ const cases = [
   ['sdetkit agent demo', [cli, 'agent', 'demo']],
 ];
 
-function time(args, cwd, env) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore' });
-  // agent demo exits 0 only when everything went as expected; the others must succeed.
-  if (result.status !== 0) throw new Error(`${args.slice(1).join(' ')} exited ${result.status}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 const envs = [['environment as is', process.env]];
 if (process.env.NODE_EXTRA_CA_CERTS) {
   const { NODE_EXTRA_CA_CERTS: _omit, ...rest } = process.env;
   envs.push(['without NODE_EXTRA_CA_CERTS', rest]);
 }
 
+const rows = [];
 const workspace = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-'));
 try {
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: workspace, stdio: 'ignore' });
@@ -63,16 +52,27 @@ try {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'bench');
-  console.log(`| case | environment | median of ${RUNS} (ms) |`);
-  console.log('| --- | --- | --- |');
+  console.log(`| case | environment | median of ${RUNS} (ms) | peak RSS (MiB) |`);
+  console.log('| --- | --- | ---: | ---: |');
   for (const [envName, env] of envs) {
     for (const [name, args] of cases) {
-      time(args, workspace, env);
-      const samples = Array.from({ length: RUNS }, () => time(args, workspace, env));
-      console.log(`| ${name} | ${envName} | ${median(samples).toFixed(0)} |`);
+      // agent demo exits 0 only when everything went as expected; the others must succeed.
+      timeNode(args, { cwd: workspace, env });
+      const samples = Array.from({ length: RUNS }, () => timeNode(args, { cwd: workspace, env }));
+      const ms = median(samples.map((s) => s.ms));
+      const rss = Math.max(...samples.map((s) => s.rssMiB));
+      console.log(`| ${name} | ${envName} | ${ms.toFixed(0)} | ${rss.toFixed(0)} |`);
+      rows.push({
+        scenario: envName === 'environment as is' ? name : `${name} (${envName})`,
+        median_ms: ms,
+        peak_rss_mib: rss,
+        runs: RUNS,
+        detail: '',
+      });
     }
   }
   console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}`);
+  emitRows(rows);
 } finally {
   rmSync(workspace, { recursive: true, force: true });
 }

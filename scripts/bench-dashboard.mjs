@@ -1,8 +1,7 @@
 // Dashboard benchmark over synthetic history, whole `sdetkit` processes:
-//   node scripts/bench-dashboard.mjs [--records 100000,10000] [--format html]
-// For each size: a cold build (no summary index), then a warm rebuild after
-// adding 10 new records. Prints wall time and the CLI's peak memory (maxRSS).
-import { spawnSync } from 'node:child_process';
+//   node scripts/bench-dashboard.mjs [--records 1000,10000,100000] [--format html] [--runs 3]
+// For each size: cold builds (no summary index), then warm rebuilds, each
+// after adding 10 new records; medians of --runs. Prints wall time and the CLI's peak memory (maxRSS).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,14 +11,11 @@ import {
   RUN_RECORD_SCHEMA_VERSION,
   serializeRunRecord,
 } from '../packages/core-runs/dist/index.js';
+import { emitRows, median, option, timeNode } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const sizes = option('--records', '10000,100000').split(',').map(Number);
+const runs = Number(option('--runs', '3'));
+const sizes = option('--records', '1000,10000,100000').split(',').map(Number);
 const format = option('--format', 'html');
 const ACTIONS = ['fs.write', 'fs.read', 'shell.run', 'report.build', 'repo.audit'];
 
@@ -100,43 +96,62 @@ function writeRecords(dir, from, to) {
 }
 
 function build(workspace) {
-  const preload = path.join(workspace, 'rss.cjs');
-  const start = process.hrtime.bigint();
-  const result = spawnSync(
-    process.execPath,
-    ['--require', preload, cli, 'agent', 'dashboard', 'build', '--format', format],
-    {
-      cwd: workspace,
-      encoding: 'utf8',
-    },
-  );
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`dashboard build failed: ${result.stderr}`);
-  const rss = Number(/maxrss=(\d+)/.exec(result.stderr)?.[1] ?? Number.NaN) / 1024;
-  return { ms, rss };
+  const { ms, rssMiB } = timeNode([cli, 'agent', 'dashboard', 'build', '--format', format], {
+    cwd: workspace,
+  });
+  return { ms, rss: rssMiB };
 }
 
-console.log(`| records | build | wall (ms) | peak RSS (MiB) |`);
+const rows = [];
+const summarize = (samples) => ({
+  ms: median(samples.map((s) => s.ms)),
+  rss: Math.max(...samples.map((s) => s.rss)),
+});
+console.log(`| records | build | median of ${runs} wall (ms) | peak RSS (MiB) |`);
 console.log('| ---: | --- | ---: | ---: |');
 for (const size of sizes) {
   const workspace = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-dash-'));
   try {
     const history = path.join(workspace, '.sdetkit/agent/history');
     mkdirSync(history, { recursive: true });
-    writeFileSync(
-      path.join(workspace, 'rss.cjs'),
-      "process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n'));\n",
-    );
     writeRecords(history, 0, size);
-    const cold = build(workspace);
+    const cold = summarize(
+      Array.from({ length: runs }, () => {
+        // Cold: no summary index, every record is parsed.
+        rmSync(path.join(history, '.sdetkit-summary-index.jsonl'), { force: true });
+        return build(workspace);
+      }),
+    );
     console.log(`| ${size} | cold (${format}) | ${cold.ms.toFixed(0)} | ${cold.rss.toFixed(0)} |`);
-    writeRecords(history, size, size + 10);
-    const warm = build(workspace);
+    let next = size;
+    const warm = summarize(
+      Array.from({ length: runs }, () => {
+        writeRecords(history, next, next + 10);
+        next += 10;
+        return build(workspace);
+      }),
+    );
     console.log(`| ${size} | warm, +10 records | ${warm.ms.toFixed(0)} | ${warm.rss.toFixed(0)} |`);
+    const label = size.toLocaleString('en-US');
+    rows.push({
+      scenario: `dashboard build (${format}), ${label} records, cold`,
+      median_ms: cold.ms,
+      peak_rss_mib: cold.rss,
+      runs,
+      detail: '',
+    });
+    rows.push({
+      scenario: `dashboard build (${format}), ${label} records, warm (+10)`,
+      median_ms: warm.ms,
+      peak_rss_mib: warm.rss,
+      runs,
+      detail: '',
+    });
   } finally {
     rmSync(workspace, { recursive: true, force: true });
   }
 }
+emitRows(rows);
 console.log(
   `\nnode ${process.version}, ${process.platform}/${process.arch}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset'}`,
 );

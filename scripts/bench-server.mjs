@@ -9,10 +9,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { emitRows, peakRssMiB, RSS_PRELOAD, option as rawOption } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const option = (name, fallback) => Number(rawOption(name, String(fallback)));
 const total = option('--requests', 4000);
 const connections = option('--connections', 16);
 
@@ -23,6 +23,8 @@ async function scenario(users) {
     const server = spawn(
       process.execPath,
       [
+        '--require',
+        RSS_PRELOAD,
         cli,
         'agent',
         'serve',
@@ -35,9 +37,14 @@ async function scenario(users) {
       ],
       {
         cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    // Keep only the tail of stderr (logs); the peak-RSS line comes last.
+    let errTail = '';
+    server.stderr.on('data', (c) => {
+      errTail = (errTail + c).slice(-65536);
+    });
     let out = '';
     const { port } = await new Promise((resolve, reject) => {
       server.stdout.on('data', (c) => {
@@ -89,7 +96,8 @@ async function scenario(users) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     agent.destroy();
     server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await new Promise((resolve) => server.once('close', resolve));
+    const rss = peakRssMiB(errTail);
     const dir = path.join(root, '.sdetkit/agent/conversations/bench');
     const texts = readdirSync(dir).flatMap((f) =>
       readFileSync(path.join(dir, f), 'utf8')
@@ -104,6 +112,7 @@ async function scenario(users) {
       p50: latencies[Math.floor(latencies.length * 0.5)],
       p99: latencies[Math.floor(latencies.length * 0.99)],
       failed,
+      rss,
       lines: texts.length,
       lost: total - new Set(texts).size,
       duplicated: texts.length - new Set(texts).size,
@@ -114,15 +123,24 @@ async function scenario(users) {
 }
 
 console.log(
-  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated |`,
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) |`,
 );
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const rows = [];
 for (const users of [1, 1000]) {
   const r = await scenario(users);
   console.log(
-    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} |`,
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} |`,
   );
+  rows.push({
+    scenario: `webhook ingress, ${users.toLocaleString('en-US')} user${users === 1 ? '' : 's'} (p50 latency)`,
+    median_ms: r.p50,
+    peak_rss_mib: r.rss,
+    runs: total,
+    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}`,
+  });
 }
+emitRows(rows);
 console.log(
   `\nnode ${process.version}, ${process.platform}/${process.arch}; provider none; every request is a recorded AgentOS run`,
 );

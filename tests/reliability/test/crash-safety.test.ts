@@ -1,0 +1,199 @@
+// Crash safety: SIGKILL CLI and server processes at random points while they
+// write history records, the ledger, template artifacts, packs, dashboards,
+// conversation lines and rate-limit state; then check that every file under
+// its final name is complete and valid, `agent verify` passes and the server
+// restarts and serves. Bounded in CI; SDETKIT_RELIABILITY_FULL=1 for the full run.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { TEMP_PREFIX } from '@sdetkit/core-runs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  collect,
+  listFiles,
+  randomInt,
+  runCli,
+  SUITE_SEED,
+  scaled,
+  seededRandom,
+  spawnCli,
+  startServer,
+  tempWorkspace,
+} from '../src/index.js';
+
+const KILLS = scaled(24, 200);
+const SERVER_KILLS = scaled(4, 30);
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+beforeAll(async () => {
+  ws = await tempWorkspace('sdetkit-crash-');
+  expect((await runCli(ws.root, ['agent', 'init'])).code).toBe(0);
+});
+afterAll(() => ws.cleanup());
+
+const OPERATIONS: Array<{ name: string; args: (i: number) => string[] }> = [
+  {
+    name: 'agent run',
+    args: (i) => [
+      'agent',
+      'run',
+      `action fs.write {"path":".sdetkit/agent/workdir/crash-${i}.txt","content":"${'x'.repeat(i * 97)}"}`,
+    ],
+  },
+  { name: 'templates run report-dashboard', args: () => ['agent', 'templates', 'run', 'report-dashboard'] },
+  { name: 'templates run history-export', args: () => ['agent', 'templates', 'run', 'history-export'] },
+  { name: 'templates pack', args: () => ['agent', 'templates', 'pack'] },
+  {
+    name: 'dashboard build',
+    args: (i) => ['agent', 'dashboard', 'build', '--format', ['html', 'md', 'json', 'csv'][i % 4]!],
+  },
+];
+
+/** Every file under its final name must be complete: parseable and whole. */
+async function checkFinalFiles(root: string): Promise<{ checked: number; temps: string[] }> {
+  const files = await listFiles(path.join(root, '.sdetkit'));
+  const temps = files.filter((f) => path.posix.basename(f).startsWith(TEMP_PREFIX));
+  let checked = 0;
+  for (const rel of files) {
+    if (temps.includes(rel) || rel.endsWith('.lock')) continue;
+    const full = path.join(root, '.sdetkit', rel);
+    const text = await readFile(full, 'utf8');
+    const where = `.sdetkit/${rel}`;
+    if (rel.endsWith('.json')) {
+      expect(() => JSON.parse(text), where).not.toThrow();
+    } else if (rel.endsWith('.jsonl')) {
+      expect(text === '' || text.endsWith('\n'), `${where} ends in a torn line`).toBe(true);
+      for (const line of text.split('\n').filter(Boolean))
+        expect(() => JSON.parse(line), `${where}: ${line.slice(0, 80)}`).not.toThrow();
+    } else if (rel.endsWith('.html')) {
+      expect(text.trimEnd().endsWith('</html>'), `${where} is cut short`).toBe(true);
+    } else if (rel.endsWith('.tar')) {
+      const verified = await runCli(root, ['agent', 'templates', 'verify', path.join('.sdetkit', rel)]);
+      expect(verified.code, `${where}: ${verified.stdout}${verified.stderr}`).toBe(0);
+    } else if (rel.endsWith('.csv') || rel.endsWith('.md')) {
+      expect(text.length, `${where} is empty`).toBeGreaterThan(0);
+      expect(text.endsWith('\n'), `${where} is cut short`).toBe(true);
+    }
+    checked++;
+  }
+  return { checked, temps };
+}
+
+describe(`crash safety (seed ${SUITE_SEED})`, () => {
+  it(`survives ${KILLS} SIGKILLs of CLI writers at random points`, async () => {
+    const random = seededRandom(SUITE_SEED);
+    // How long each operation takes when left alone, so kills land inside it.
+    const durations = new Map<string, number>();
+    for (const op of OPERATIONS) {
+      const started = Date.now();
+      const result = await runCli(ws.root, op.args(0));
+      expect(result.code, `${op.name}: ${result.stderr}`).toBe(0);
+      durations.set(op.name, Date.now() - started);
+    }
+    let killed = 0;
+    const killedDuring = new Map<string, number>();
+    for (let i = 1; i <= KILLS; i++) {
+      const op = OPERATIONS[randomInt(random, 0, OPERATIONS.length - 1)]!;
+      const full = durations.get(op.name)!;
+      const child = spawnCli(ws.root, op.args(i));
+      const done = collect(child);
+      const delay = randomInt(random, Math.floor(full * 0.3), Math.floor(full * 1.1));
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const result = await done;
+      clearTimeout(timer);
+      if (result.signal === 'SIGKILL') {
+        killed++;
+        killedDuring.set(op.name, (killedDuring.get(op.name) ?? 0) + 1);
+      } else expect(result.code, `${op.name}: ${result.stderr}`).toBe(0);
+    }
+    // Most kills must actually have interrupted something.
+    expect(killed).toBeGreaterThan(KILLS / 3);
+
+    const { checked, temps } = await checkFinalFiles(ws.root);
+    expect(checked).toBeGreaterThan(5);
+    const verify = await runCli(ws.root, ['agent', 'verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    const history = await runCli(ws.root, ['agent', 'history', '--limit', '1000']);
+    expect(history.code, history.stderr).toBe(0);
+    expect(history.stderr).not.toMatch(/warning/i);
+    // Writers keep working afterwards (no stale lock blocks them).
+    const after = await runCli(ws.root, OPERATIONS[0]!.args(KILLS + 1));
+    expect(after.code, after.stderr).toBe(0);
+    expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
+    console.info(
+      `crash-safety: ${killed} of ${KILLS} CLI processes killed mid-write; ${checked} final files checked; ${temps.length} temp files left (ignored by every reader)`,
+      [...killedDuring],
+    );
+  });
+
+  it(`survives ${SERVER_KILLS} SIGKILLs of a server under load, then restarts and serves`, async () => {
+    const random = seededRandom(SUITE_SEED + 1);
+    let sent = 0;
+    let acknowledged = 0;
+    const acknowledgedTexts: string[] = [];
+    for (let round = 0; round < SERVER_KILLS; round++) {
+      const server = await startServer(ws.root, [
+        '--rate-limit-max-tokens',
+        '1000000',
+        '--rate-limit-refill-per-second',
+        '1000000',
+      ]);
+      const requests = Array.from({ length: 40 }, (_, k) => {
+        const text = `note ${round}-${k}`;
+        sent++;
+        return fetch(server.url('/webhook/generic'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ channel: 'crash', user_id: `user-${k % 5}`, text }),
+        })
+          .then(async (response) => {
+            if (response.status === 200) {
+              acknowledged++;
+              acknowledgedTexts.push(text);
+            }
+          })
+          .catch(() => undefined);
+      });
+      await new Promise((resolve) => setTimeout(resolve, randomInt(random, 30, 500)));
+      await server.stop('SIGKILL');
+      await Promise.all(requests);
+    }
+    await checkFinalFiles(ws.root);
+    // Every acknowledged message is on disk, once.
+    const dir = path.join(ws.root, '.sdetkit/agent/conversations/crash');
+    const lines: string[] = [];
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (name.startsWith(TEMP_PREFIX)) continue;
+      for (const line of (await readFile(path.join(dir, name), 'utf8')).split('\n').filter(Boolean))
+        lines.push((JSON.parse(line) as { text: string }).text);
+    }
+    for (const text of acknowledgedTexts) expect(lines, `acknowledged ${text} is missing`).toContain(text);
+    expect(new Set(lines).size).toBe(lines.length);
+    const rateDir = path.join(ws.root, '.sdetkit/agent/rate_limits');
+    if ((await stat(rateDir).catch(() => undefined))?.isDirectory()) {
+      for (const name of await readdir(rateDir)) {
+        if (name.startsWith(TEMP_PREFIX)) continue;
+        const text = await readFile(path.join(rateDir, name), 'utf8');
+        expect(() => JSON.parse(text), name).not.toThrow();
+      }
+    }
+    const verify = await runCli(ws.root, ['agent', 'verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    // The server comes back and serves.
+    const server = await startServer(ws.root);
+    try {
+      expect((await fetch(server.url('/healthz'))).status).toBe(200);
+      const response = await fetch(server.url('/webhook/generic'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'crash', user_id: 'after', text: 'after the crashes' }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
+    console.info(
+      `crash-safety: ${SERVER_KILLS} server kills, ${sent} requests sent, ${acknowledged} acknowledged`,
+    );
+  });
+});

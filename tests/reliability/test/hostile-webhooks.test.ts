@@ -1,0 +1,165 @@
+// Hostile webhook payloads for every adapter, correctly signed so that parsing
+// is reached (fast-check): each request becomes a valid normalized event or a
+// 4xx with a reason; nothing throws and nothing reaches a prototype.
+import {
+  type AdapterResult,
+  genericAdapter,
+  hmacHex,
+  inboundEventSchema,
+  slackAdapter,
+  telegramAdapter,
+} from '@sdetkit/channels';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SUITE_SEED, scaled } from '../src/index.js';
+
+const RUNS = scaled(400, 10_000);
+const SECRET = 'CANARY-webhook-secret';
+const NOW = 1_764_460_800;
+
+const hostileString = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 64 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\0',
+    '../../etc/passwd',
+    '__proto__',
+    'constructor',
+    '<script>alert(1)</script>',
+    '=HYPERLINK("http://x")',
+    '\u202e',
+    'x'.repeat(20_000),
+  ),
+);
+const hostileValue = fc.oneof(
+  hostileString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(hostileString, { maxLength: 3 }),
+  fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
+);
+const withHostileKeys = <T extends Record<string, unknown>>(base: fc.Arbitrary<T>) =>
+  fc
+    .tuple(
+      base,
+      fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra'), hostileValue),
+    )
+    .map(([b, extra]) => ({ ...extra, ...b }));
+
+const genericBody = withHostileKeys(
+  fc.record(
+    {
+      channel: hostileValue,
+      user_id: hostileValue,
+      conversation_id: hostileValue,
+      text: hostileValue,
+      message_id: hostileValue,
+    },
+    { requiredKeys: [] },
+  ),
+);
+const telegramBody = withHostileKeys(
+  fc.record(
+    {
+      update_id: hostileValue,
+      message: fc.oneof(
+        hostileValue,
+        fc.record(
+          {
+            message_id: hostileValue,
+            text: hostileValue,
+            from: fc.oneof(hostileValue, fc.record({ id: hostileValue, is_bot: hostileValue })),
+            chat: fc.oneof(hostileValue, fc.record({ id: hostileValue, type: hostileValue })),
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
+);
+const slackBody = withHostileKeys(
+  fc.record(
+    {
+      type: fc.oneof(fc.constantFrom('event_callback', 'url_verification'), hostileValue),
+      challenge: hostileValue,
+      event_id: hostileValue,
+      event: fc.oneof(
+        hostileValue,
+        fc.record(
+          {
+            type: fc.oneof(fc.constantFrom('message', 'app_mention'), hostileValue),
+            text: hostileValue,
+            user: hostileValue,
+            channel: hostileValue,
+            ts: hostileValue,
+            thread_ts: hostileValue,
+            bot_id: hostileValue,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
+);
+
+function checkResult(result: AdapterResult): void {
+  expect(['event', 'reply', 'ignore', 'reject']).toContain(result.kind);
+  if (result.kind === 'reject') {
+    expect([400, 401, 403]).toContain(result.status);
+    expect(result.error.length).toBeGreaterThan(0);
+  }
+  if (result.kind === 'event') {
+    // A normalized event always fits the schema the router relies on.
+    const parsed = inboundEventSchema.safeParse({
+      ...result.event,
+      tenant: 'default',
+      received_at: '2025-11-30T00:00:00Z',
+    });
+    expect(parsed.success, JSON.stringify(parsed.error?.issues?.[0])).toBe(true);
+  }
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+}
+
+describe(`hostile webhook payloads (seed ${SUITE_SEED}, ${RUNS} runs per adapter)`, () => {
+  it('generic: signed hostile bodies become events or 4xx', () => {
+    fc.assert(
+      fc.property(genericBody, (body) => {
+        const raw = Buffer.from(JSON.stringify(body));
+        const headers = { 'x-sdetkit-signature': `sha256=${hmacHex(SECRET, raw)}` };
+        checkResult(genericAdapter({ raw, headers, now: NOW }, { secret: SECRET }));
+      }),
+      { numRuns: RUNS, seed: SUITE_SEED },
+    );
+  });
+
+  it('telegram: hostile updates with the right secret token become events, ignores or 4xx', () => {
+    fc.assert(
+      fc.property(telegramBody, (body) => {
+        const raw = Buffer.from(JSON.stringify(body));
+        const headers = { 'x-telegram-bot-api-secret-token': SECRET };
+        checkResult(telegramAdapter({ raw, headers, now: NOW }, { secretToken: SECRET }));
+      }),
+      { numRuns: RUNS, seed: SUITE_SEED },
+    );
+  });
+
+  it('slack: signed hostile events become events, replies, ignores or 4xx', () => {
+    fc.assert(
+      fc.property(slackBody, (body) => {
+        const raw = Buffer.from(JSON.stringify(body));
+        const signature = `v0=${hmacHex(SECRET, Buffer.concat([Buffer.from(`v0:${NOW}:`), raw]))}`;
+        const headers = { 'x-slack-request-timestamp': String(NOW), 'x-slack-signature': signature };
+        const result = slackAdapter({ raw, headers, now: NOW }, { signingSecret: SECRET });
+        checkResult(result);
+        // The url_verification answer echoes only a string challenge.
+        if (result.kind === 'reply') expect(JSON.stringify(result.body).length).toBeLessThan(40_000);
+      }),
+      { numRuns: RUNS, seed: SUITE_SEED },
+    );
+  });
+});
