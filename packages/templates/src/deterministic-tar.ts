@@ -72,6 +72,8 @@ export async function readTarFiles(archive: Buffer, limits: ReadTarLimits = {}):
     extract.on('entry', (header, stream, next) => {
       const skip = () => {
         stream.on('end', next);
+        // A truncated archive errors the entry too; the extract's own error reports it once.
+        stream.on('error', () => {});
         stream.resume();
       };
       // After the first refusal the rest is drained, not read: one clear error, no partial result.
