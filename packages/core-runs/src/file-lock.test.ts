@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withFileLock } from './file-lock.js';
@@ -12,6 +12,10 @@ beforeEach(async () => {
   lock = path.join(ws.root, 'x.lock');
 });
 afterEach(() => ws.cleanup());
+
+/** Lock files and lock temp files left in the folder. */
+const lockFiles = async () =>
+  (await readdir(ws.root)).filter((n) => n.startsWith('.sdetkit-tmp-') || n.endsWith('.lock'));
 
 /** A pid that belonged to a process that has exited. */
 function deadPid(): number {
@@ -37,6 +41,21 @@ describe('withFileLock', () => {
     await writeFile(lock, '');
     await expect(withFileLock(lock, async () => 'ran', { timeoutMs: 100 })).rejects.toThrow(/timed out/);
     expect(await withFileLock(lock, async () => 'ran', { timeoutMs: 1_000, staleMs: 0 })).toBe('ran');
+  });
+
+  it("creates the lock with its pid already in it, and cleans up a dead holder's temp file", async () => {
+    let seen = '';
+    await withFileLock(lock, async () => {
+      seen = await readFile(lock, 'utf8');
+    });
+    expect(seen).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16}\\n$`));
+    expect(await lockFiles()).toEqual([]);
+    const dead = deadPid();
+    const leftover = path.join(ws.root, `.sdetkit-tmp-x.lock.${dead}.0123456789abcdef`);
+    await writeFile(leftover, `${dead} 0123456789abcdef\n`);
+    await writeFile(lock, `${dead} 0123456789abcdef\n`);
+    await withFileLock(lock, async () => undefined, { timeoutMs: 2_000 });
+    expect(await lockFiles()).toEqual([]);
   });
 
   it('does not remove a lock that is no longer its own on release', async () => {

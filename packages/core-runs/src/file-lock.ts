@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TEMP_PREFIX } from './atomic-write.js';
 import { isAlive } from './process-alive.js';
 
 export interface LockOptions {
@@ -22,24 +24,28 @@ export async function withFileLock<T>(
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const staleMs = options.staleMs ?? 30_000;
-  const mine = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  const nonce = randomBytes(8).toString('hex');
+  const mine = `${process.pid} ${nonce}\n`;
+  // The lock appears with its content already in it (hard link of a written
+  // temp file), so a holder killed at any point leaves a pid to judge by.
+  const temp = tempLockPath(lockPath, process.pid, nonce);
+  await writeFile(temp, mine);
   let delay = 2;
-  for (;;) {
-    try {
-      const handle = await open(lockPath, 'wx');
+  try {
+    for (;;) {
       try {
-        await handle.writeFile(mine);
-      } finally {
-        await handle.close();
+        await createWithContent(temp, lockPath, mine);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (await isStale(lockPath, staleMs)) continue;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockPath}`);
+        await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+        delay = Math.min(delay * 2, 50);
       }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await isStale(lockPath, staleMs)) continue;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockPath}`);
-      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 50);
     }
+  } finally {
+    await rm(temp, { force: true });
   }
   try {
     return await fn();
@@ -47,6 +53,27 @@ export async function withFileLock<T>(
     // Only remove the lock if it is still ours.
     if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === mine)
       await rm(lockPath, { force: true });
+  }
+}
+
+/** `.sdetkit-tmp-<lock name>.<pid>.<nonce>`: readers skip it; a killed holder leaves at most one. */
+function tempLockPath(lockPath: string, pid: number, nonce: string): string {
+  return path.join(path.dirname(lockPath), `${TEMP_PREFIX}${path.basename(lockPath)}.${pid}.${nonce}`);
+}
+
+/** Exclusive create of `lockPath` holding `content`: link when the file system can, else O_EXCL. */
+async function createWithContent(temp: string, lockPath: string, content: string): Promise<void> {
+  try {
+    await link(temp, lockPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+    const handle = await open(lockPath, 'wx');
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
   }
 }
 
@@ -74,5 +101,9 @@ async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   const moved = await readFile(aside, 'utf8').catch(() => '');
   if (moved !== holder) await link(aside, lockPath).catch(() => undefined);
   await rm(aside, { force: true });
+  // The dead holder's temp file, named after its pid and nonce.
+  const [pid, nonce] = holder.trim().split(' ');
+  if (moved === holder && pid && nonce && /^[0-9a-f]+$/.test(nonce))
+    await rm(tempLockPath(lockPath, Number(pid), nonce), { force: true });
   return true;
 }

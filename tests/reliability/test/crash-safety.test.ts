@@ -187,7 +187,7 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ channel: 'crash', user_id: 'after', text: 'after the crashes' }),
       });
-      expect(response.status).toBe(200);
+      expect(response.status, `${await response.text()}\n${server.output()}`).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
     }
