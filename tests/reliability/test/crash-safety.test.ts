@@ -94,16 +94,21 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
     for (let i = 1; i <= KILLS; i++) {
       const op = OPERATIONS[randomInt(random, 0, OPERATIONS.length - 1)]!;
       const full = durations.get(op.name)!;
+      const started = Date.now();
       const child = spawnCli(ws.root, op.args(i));
       const done = collect(child);
-      const delay = randomInt(random, Math.floor(full * 0.3), Math.floor(full * 1.1));
+      const delay = randomInt(random, Math.floor(full * 0.3), Math.floor(full * 1.05));
       const timer = setTimeout(() => child.kill('SIGKILL'), delay);
       const result = await done;
       clearTimeout(timer);
       if (result.signal === 'SIGKILL') {
         killed++;
         killedDuring.set(op.name, (killedDuring.get(op.name) ?? 0) + 1);
-      } else expect(result.code, `${op.name}: ${result.stderr}`).toBe(0);
+      } else {
+        expect(result.code, `${op.name}: ${result.stderr}`).toBe(0);
+        // The machine got faster (less load): aim later kills inside the shorter run.
+        durations.set(op.name, Math.min(full, Date.now() - started));
+      }
     }
     // Most kills must actually have interrupted something.
     expect(killed).toBeGreaterThan(KILLS / 3);
