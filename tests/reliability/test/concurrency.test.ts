@@ -30,6 +30,7 @@ describe('concurrent writers in one workspace', () => {
     const runHashes = new Set<string>();
     const templateHashes: string[] = [];
     const acknowledged: string[] = [];
+    let retries = 0;
     try {
       for (let round = 0; round < ROUNDS; round++) {
         const cliRuns = Array.from({ length: RUNS_PER_ROUND }, (_, i) =>
@@ -44,11 +45,21 @@ describe('concurrent writers in one workspace', () => {
         );
         const webhooks = Array.from({ length: WEBHOOKS_PER_ROUND }, async (_, i) => {
           const text = `action fs.write {"path":".sdetkit/agent/workdir/w-${round}-${i}.txt","content":"w"}`;
-          const response = await fetch(server.url('/webhook/generic'), {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ channel: 'race', user_id: `user-${i % 7}`, text }),
-          });
+          // As a well-behaved client would: an idempotency key, and a retry when a
+          // keep-alive connection closes under it. A retried request must not duplicate.
+          let response: Response | undefined;
+          for (let attempt = 0; !response; attempt++) {
+            try {
+              response = await fetch(server.url('/webhook/generic'), {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', 'idempotency-key': `race-${round}-${i}` },
+                body: JSON.stringify({ channel: 'race', user_id: `user-${i % 7}`, text }),
+              });
+            } catch (error) {
+              if (attempt >= 3) throw error;
+              retries++;
+            }
+          }
           expect(response.status).toBe(200);
           const body = (await response.json()) as { result: { hash: string } };
           runHashes.add(body.result.hash);
@@ -106,7 +117,7 @@ describe('concurrent writers in one workspace', () => {
     const verify = await runCli(ws.root, ['agent', 'verify']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     console.info(
-      `concurrency: ${ROUNDS} rounds, ${ROUNDS * RUNS_PER_ROUND} agent run + ${ROUNDS * TEMPLATE_RUNS_PER_ROUND} templates run processes + ${acknowledged.length} webhooks; ${entries.length} ledger entries`,
+      `concurrency: ${ROUNDS} rounds, ${ROUNDS * RUNS_PER_ROUND} agent run + ${ROUNDS * TEMPLATE_RUNS_PER_ROUND} templates run processes + ${acknowledged.length} webhooks (${retries} retried after a dropped connection); ${entries.length} ledger entries`,
     );
   });
 });
