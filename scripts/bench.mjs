@@ -115,6 +115,9 @@ for the scenarios, the targets and what limits them.
 ${table}
 ${failures.length ? `\nScenarios that failed or ran out of time: ${failures.join('; ')}.\n` : ''}`;
 writeFileSync(output, text);
+// Format it the way the repository's formatter does, so `biome ci` stays green after a bench.
+const biome = path.join(root, 'node_modules/.bin/biome');
+if (existsSync(biome)) spawnSync(biome, ['format', '--write', output], { cwd: root, stdio: 'ignore' });
 console.log(`\n${table}\n\nMachine: ${machine}\nwritten to ${path.relative(root, output)}`);
 if (failures.length) {
   console.error(`bench error: ${failures.join('; ')}`);
