@@ -99,6 +99,13 @@ export {
   verifyRecordHash,
 } from './run-record.js';
 export {
+  REDACTED_VALUE,
+  redactSecretsInJson,
+  redactSecretsInText,
+  SECRET_ENV_NAME,
+  secretEnvValues,
+} from './secret-env.js';
+export {
   type VerifyProblem,
   type VerifyProblemKind,
   type VerifyResult,

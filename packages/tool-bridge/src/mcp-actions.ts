@@ -1,4 +1,4 @@
-import { defineAction } from '@sdetkit/core-runs';
+import { defineAction, redactSecretsInJson, secretEnvValues } from '@sdetkit/core-runs';
 import type { AgentConfig } from '@sdetkit/policy';
 import { z } from 'zod';
 import { McpBridgeError, openMcpSession } from './mcp-session.js';
@@ -54,7 +54,7 @@ export const mcpCallAction = defineAction({
   policy: (p) => [{ kind: 'tool', server: p.server, tool: p.tool }],
   summarize: (p) => `call ${p.server}/${p.tool}`,
   handler: (p, ctx) =>
-    withSession(p.server, ctx, async (session) => {
+    withSession(p.server, ctx, async (session, server) => {
       const result = await session.callTool(p.tool, p.arguments);
       const capped = capResult(
         { content: result.content, structured: result.structuredContent ?? null },
@@ -66,7 +66,8 @@ export const mcpCallAction = defineAction({
           server: p.server,
           tool: p.tool,
           is_error: result.isError,
-          result: capped.value,
+          // Allowlisted variables with secret-looking names reach the server but not the record.
+          result: redactSecretsInJson(capped.value, secretEnvValues(process.env, server.env_allowlist)),
           truncated: capped.truncated,
         },
       };
@@ -88,7 +89,10 @@ export const mcpListAction = defineAction({
         ok: true,
         payload: {
           server: p.server,
-          tools: tools.map((t) => ({ ...t, allowed: server.allow.includes(t.name) })),
+          tools: redactSecretsInJson(
+            tools.map((t) => ({ ...t, allowed: server.allow.includes(t.name) })),
+            secretEnvValues(process.env, server.env_allowlist),
+          ),
         },
       };
     }),

@@ -26,8 +26,8 @@ function config(extra = ''): AgentConfig {
       fixture:
         command: ${process.execPath}
         args: [${JSON.stringify(FIXTURE)}]
-        env-allowlist: [SDETKIT_MCP_ALLOWED]
-        allow: [echo, slow, crash, env, big, fail]
+        env-allowlist: [SDETKIT_MCP_ALLOWED, SDETKIT_MCP_TOKEN]
+        allow: [echo, slow, crash, env, env_value, big, fail]
 ${extra}`,
     'config.yaml',
   );
@@ -78,6 +78,23 @@ describe('mcp bridge', () => {
     const names = JSON.stringify(record.actions[0]!.payload);
     expect(names).toContain('SDETKIT_MCP_ALLOWED');
     expect(names).not.toContain('SDETKIT_MCP_SECRET');
+  });
+
+  it('keeps an allowlisted secret-looking value out of the record', async () => {
+    process.env.SDETKIT_MCP_TOKEN = 'canary-mcp-token-42';
+    try {
+      const allowed = await run(
+        'action mcp.call {"server":"fixture","tool":"env_value","arguments":{"name":"SDETKIT_MCP_TOKEN"}}',
+      );
+      expect(allowed.actions[0]!.payload).toMatchObject({ result: { content: [{ text: '[REDACTED]' }] } });
+      const withheld = await run(
+        'action mcp.call {"server":"fixture","tool":"env_value","arguments":{"name":"SDETKIT_MCP_SECRET"}}',
+      );
+      expect(withheld.actions[0]!.payload).toMatchObject({ result: { content: [{ text: '' }] } });
+      expect(JSON.stringify([allowed, withheld])).not.toMatch(/canary-mcp-token-42|must-not-leak/);
+    } finally {
+      delete process.env.SDETKIT_MCP_TOKEN;
+    }
   });
 
   it('kills a tool that hangs at the timeout', async () => {

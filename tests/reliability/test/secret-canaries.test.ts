@@ -102,10 +102,22 @@ async function cli(label: string, args: string[], expectCodes: number[] = [0]): 
   return result;
 }
 
+const MCP_FIXTURE = path.resolve(
+  import.meta.dirname,
+  '../../../packages/tool-bridge/test/fixtures/fixture-server.mjs',
+);
 const BASE_CONFIG = `safety:
   write_allowlist: [.sdetkit/agent/workdir, .sdetkit/agent/template-runs, reports]
   shell_allowlist: ["node -e", "printenv"]
   shell_env_allowlist: [GITHUB_TOKEN]
+tools:
+  mcp:
+    servers:
+      fixture:
+        command: ${JSON.stringify(process.execPath)}
+        args: [${JSON.stringify(MCP_FIXTURE)}]
+        env_allowlist: [GITHUB_TOKEN]
+        allow: [env_value, env]
 `;
 
 beforeAll(async () => {
@@ -179,6 +191,33 @@ describe('secret-leak canaries', () => {
       'action report.build {"format":"md","output":".sdetkit/agent/workdir/r.md"}',
     ]);
     await cli('report.gate', ['agent', 'run', 'action report.gate {"min_success_rate":"0%"}'], [0, 1]);
+    await cli('artifacts.bundle', [
+      'agent',
+      'run',
+      'action artifacts.bundle {"source_dir":".sdetkit/agent/workdir","output":".sdetkit/agent/workdir/bundle/a.tar","manifest":".sdetkit/agent/workdir/bundle/manifest.txt"}',
+    ]);
+    await cli('deps.inventory', [
+      'agent',
+      'run',
+      'action deps.inventory {"output_json":".sdetkit/agent/workdir/deps.json","output_csv":".sdetkit/agent/workdir/deps.csv"}',
+    ]);
+    await cli(
+      'report.render',
+      [
+        'agent',
+        'run',
+        'action report.render {"template":"catalog:reports/security-governance-summary.md.eta","data":{"title":"x"},"output":".sdetkit/agent/workdir/summary.md"}',
+      ],
+      [0, 1],
+    );
+    // MCP: an allowlisted secret-looking variable reaches the server but not the record; others never reach it.
+    for (const name of ['GITHUB_TOKEN', 'SDETKIT_WEBHOOK_SECRET', 'AWS_SECRET_ACCESS_KEY'])
+      await cli(`mcp.call env_value ${name}`, [
+        'agent',
+        'run',
+        `action mcp.call {"server":"fixture","tool":"env_value","arguments":{"name":"${name}"}}`,
+      ]);
+    await cli('mcp.list', ['agent', 'run', 'action mcp.list {"server":"fixture"}']);
     const audit = await cli(
       'repo.audit',
       ['agent', 'run', 'action repo.audit {"output_json":".sdetkit/agent/workdir/audit.json"}'],
@@ -366,6 +405,9 @@ describe('secret-leak canaries', () => {
     expect([...hits, ...outputHits, ...logHits]).toEqual([]);
     // The canaries were really exercised: the shell dump ran, the template wrote, the server logged.
     expect(outputs.find((o) => o.label === 'shell env dump')!.result.stdout).toContain('PATH');
+    expect(outputs.find((o) => o.label === 'mcp.call env_value GITHUB_TOKEN')!.result.stdout).toContain(
+      '[REDACTED]',
+    );
     expect(serverLog.length).toBeGreaterThan(100);
     // The bot tokens were used: Telegram's in the URL path, Slack's as a bearer token.
     expect(urlsSeenByModel.some((u) => u.includes(ENV_CANARIES.SDETKIT_TELEGRAM_BOT_TOKEN!))).toBe(true);

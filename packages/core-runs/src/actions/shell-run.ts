@@ -1,6 +1,7 @@
 import { splitShellWords } from '@sdetkit/policy';
 import { z } from 'zod';
 import { defineAction } from '../action-registry.js';
+import { redactSecretsInText, secretEnvValues } from '../secret-env.js';
 
 const paramsSchema = z
   .strictObject({
@@ -38,10 +39,6 @@ export const SHELL_BASE_ENV = [
   'WINDIR',
 ] as const;
 
-/** Names whose values are treated as secrets even when passed through on purpose. */
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH/i;
-const REDACTED = '[REDACTED]';
-
 /**
  * The child's environment: the base set plus allowlisted names, and the
  * values among them that look secret (by name, 6+ characters), which are
@@ -52,21 +49,12 @@ export function shellChildEnv(
   allowlist: readonly string[],
 ): { env: Record<string, string>; secrets: string[] } {
   const env: Record<string, string> = {};
-  const secrets: string[] = [];
-  for (const name of new Set([...SHELL_BASE_ENV, ...allowlist])) {
+  const names = new Set([...SHELL_BASE_ENV, ...allowlist]);
+  for (const name of names) {
     const value = source[name];
-    if (value === undefined) continue;
-    env[name] = value;
-    if (SECRET_NAME.test(name) && value.length >= 6) secrets.push(value);
+    if (value !== undefined) env[name] = value;
   }
-  // Longest first, so a secret that contains another is replaced whole.
-  return { env, secrets: secrets.sort((a, b) => b.length - a.length) };
-}
-
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) out = out.replaceAll(secret, REDACTED);
-  return out;
+  return { env, secrets: secretEnvValues(env, names) };
 }
 
 function argvOf(params: ShellParams): string[] {
@@ -170,8 +158,8 @@ export const shellRunAction = defineAction({
         timed_out: result.timedOut,
         timeout_ms: timeoutMs,
         ...(result.error ? { error: result.error } : {}),
-        stdout: redact(stdout.text(), childEnv.secrets),
-        stderr: redact(stderr.text(), childEnv.secrets),
+        stdout: redactSecretsInText(stdout.text(), childEnv.secrets),
+        stderr: redactSecretsInText(stderr.text(), childEnv.secrets),
         stdout_bytes: stdout.total,
         stderr_bytes: stderr.total,
         stdout_truncated: stdout.truncated,
