@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileHistoryStore, serializeRunRecord } from './history-store.js';
-import { createRunRecord, RUN_RECORD_SCHEMA_VERSION, type RunRecord } from './run-record.js';
+import type { RunRecord } from './run-record.js';
+import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -11,17 +12,7 @@ let store: FileHistoryStore;
 let dir: string;
 
 function record(task: string, capturedAt: string, status: 'ok' | 'error' = 'ok'): RunRecord {
-  return createRunRecord({
-    schema_version: RUN_RECORD_SCHEMA_VERSION,
-    captured_at: capturedAt,
-    task,
-    status,
-    config_sha256: '0'.repeat(64),
-    steps: [],
-    actions: [],
-    outputs: {},
-    cache: { enabled: false, keys: [] },
-  });
+  return minimalRecord(task, capturedAt, status);
 }
 
 beforeEach(async () => {

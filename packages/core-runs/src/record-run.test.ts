@@ -6,23 +6,13 @@ import { ConfigStore } from './config-store.js';
 import { FileHistoryStore } from './history-store.js';
 import { checkLedger, Ledger } from './ledger.js';
 import { recordRun, recoverInterruptedRuns } from './record-run.js';
-import { createRunRecord, RUN_RECORD_SCHEMA_VERSION } from './run-record.js';
+import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
 let agentDir: string;
 let history: FileHistoryStore;
-const record = createRunRecord({
-  schema_version: RUN_RECORD_SCHEMA_VERSION,
-  captured_at: '2024-01-01T00:00:00Z',
-  task: 't',
-  status: 'ok',
-  config_sha256: '0'.repeat(64),
-  steps: [],
-  actions: [],
-  outputs: {},
-  cache: { enabled: false, keys: [] },
-});
+const record = minimalRecord('t', '2024-01-01T00:00:00Z');
 const finalFile = () => path.join(agentDir, 'history', `${record.hash}.json`);
 const exists = (file: string) =>
   access(file).then(

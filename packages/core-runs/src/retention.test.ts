@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileHistoryStore } from './history-store.js';
 import { checkLedger, Ledger } from './ledger.js';
 import { applyRetention, parseDuration } from './retention.js';
-import { createRunRecord, RUN_RECORD_SCHEMA_VERSION } from './run-record.js';
+import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 import { verifyHistory } from './verify-history.js';
 
@@ -22,17 +22,7 @@ beforeEach(async () => {
     ['mid', '15'],
     ['new', '28'],
   ] as const) {
-    const record = createRunRecord({
-      schema_version: RUN_RECORD_SCHEMA_VERSION,
-      captured_at: `2024-02-${day}T00:00:00Z`,
-      task,
-      status: 'ok',
-      config_sha256: '0'.repeat(64),
-      steps: [],
-      actions: [],
-      outputs: {},
-      cache: { enabled: false, keys: [] },
-    });
+    const record = minimalRecord(task, `2024-02-${day}T00:00:00Z`);
     await store.save(record);
     await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
   }

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileHistoryStore } from './history-store.js';
 import { Ledger } from './ledger.js';
 import { firstDifference } from './replay-run.js';
-import { createRunRecord, RUN_RECORD_SCHEMA_VERSION } from './run-record.js';
+import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 import { verifyHistory } from './verify-history.js';
 
@@ -17,17 +17,7 @@ beforeEach(async () => {
   const ledger = new Ledger(path.join(ws.root, '.sdetkit/agent'));
   hashes = [];
   for (const task of ['one', 'two']) {
-    const record = createRunRecord({
-      schema_version: RUN_RECORD_SCHEMA_VERSION,
-      captured_at: '2024-01-01T00:00:00Z',
-      task,
-      status: 'ok',
-      config_sha256: '0'.repeat(64),
-      steps: [],
-      actions: [],
-      outputs: {},
-      cache: { enabled: false, keys: [] },
-    });
+    const record = minimalRecord(task, '2024-01-01T00:00:00Z');
     await store.save(record);
     await ledger.append({ kind: 'run', hash: record.hash, captured_at: record.captured_at });
     hashes.push(record.hash);
