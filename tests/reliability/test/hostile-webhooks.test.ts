@@ -1,6 +1,9 @@
 // Hostile webhook payloads for every adapter, correctly signed so that parsing
 // is reached (fast-check): each request becomes a valid normalized event or a
 // 4xx with a reason; nothing throws and nothing reaches a prototype.
+
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import {
   type AdapterResult,
   genericAdapter,
@@ -11,9 +14,10 @@ import {
 } from '@sdetkit/channels';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SUITE_SEED, scaled } from '../src/index.js';
+import { listFiles, runCli, SUITE_SEED, scaled, startServer, tempWorkspace } from '../src/index.js';
 
 const RUNS = scaled(400, 10_000);
+const HTTP_RUNS = scaled(60, 1000);
 const SECRET = 'CANARY-webhook-secret';
 const NOW = 1_764_460_800;
 
@@ -160,6 +164,59 @@ describe(`hostile webhook payloads (seed ${SUITE_SEED}, ${RUNS} runs per adapter
         if (result.kind === 'reply') expect(JSON.stringify(result.body).length).toBeLessThan(40_000);
       }),
       { numRuns: RUNS, seed: SUITE_SEED },
+    );
+  });
+
+  it(`through a running server: ${HTTP_RUNS} signed hostile requests per adapter, never a 5xx`, async () => {
+    const ws = await tempWorkspace('sdetkit-hostile-http-');
+    await runCli(ws.root, ['agent', 'init']);
+    const env = {
+      SDETKIT_WEBHOOK_SECRET: SECRET,
+      SDETKIT_SLACK_SIGNING_SECRET: SECRET,
+      SDETKIT_TELEGRAM_SECRET_TOKEN: SECRET,
+    };
+    const server = await startServer(ws.root, [], env);
+    const statuses = new Map<number, number>();
+    try {
+      const send = async (route: string, raw: Buffer, headers: Record<string, string>) => {
+        const response = await fetch(server.url(route), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: raw,
+        });
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        expect(response.status, `${route} ${raw.toString('utf8').slice(0, 200)}`).toBeLessThan(500);
+      };
+      const samples = (arb: fc.Arbitrary<Record<string, unknown>>) =>
+        fc.sample(arb, { numRuns: HTTP_RUNS, seed: SUITE_SEED }).map((b) => Buffer.from(JSON.stringify(b)));
+      for (const raw of samples(genericBody))
+        await send('/webhook/generic', raw, { 'x-sdetkit-signature': `sha256=${hmacHex(SECRET, raw)}` });
+      for (const raw of samples(telegramBody))
+        await send('/webhook/telegram', raw, { 'x-telegram-bot-api-secret-token': SECRET });
+      for (const raw of samples(slackBody)) {
+        const ts = String(Math.floor(Date.now() / 1000));
+        await send('/webhook/slack', raw, {
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': `v0=${hmacHex(SECRET, Buffer.concat([Buffer.from(`v0:${ts}:`), raw]))}`,
+        });
+      }
+      expect((await fetch(server.url('/healthz'))).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    // Whatever was accepted is on disk as whole, parseable lines.
+    const conversations = path.join(ws.root, '.sdetkit/agent/conversations');
+    for (const file of await listFiles(conversations).catch(() => [] as string[])) {
+      const text = await readFile(path.join(conversations, file), 'utf8');
+      for (const line of text.split('\n').filter(Boolean)) expect(() => JSON.parse(line), file).not.toThrow();
+    }
+    expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
+    expect((await readdir(ws.root)).sort()).toEqual(['.sdetkit']);
+    await ws.cleanup();
+    console.info(
+      `hostile-webhooks: ${3 * HTTP_RUNS} requests through the server, statuses`,
+      [...statuses].sort(),
     );
   });
 });
