@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { HOST_TAG } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempWorkspace } from './run-cli.js';
 
@@ -40,7 +41,10 @@ describe('agent verify', () => {
     const ledger = path.join(ws.root, '.sdetkit/agent/ledger.jsonl');
     await writeFile(ledger, `${(await readFile(ledger, 'utf8')).split('\n')[0]}\n`);
     for (const h of [hash, other])
-      await rename(path.join(history, `${h}.json`), path.join(history, `.pending/${h}.${dead}.json`));
+      await rename(
+        path.join(history, `${h}.json`),
+        path.join(history, `.pending/${h}.${HOST_TAG}-${dead}.json`),
+      );
     const result = await runCli(ws.root, ['agent', 'verify']);
     expect(result.code, result.stdout).toBe(0);
     expect(result.stderr).toContain(`verify: published interrupted run ${hash}`);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_PREFIX } from './atomic-write.js';
-import { isAlive } from './process-alive.js';
+import { HOST_TAG, isAlive } from './process-alive.js';
 
 export interface LockOptions {
   /** Give up after this long (default 10 s). */
@@ -13,9 +13,10 @@ export interface LockOptions {
 
 /**
  * Runs `fn` while holding an exclusive lock file (created with O_EXCL, so it
- * works across processes on one machine). The file holds `<pid> <nonce>`; a
- * lock whose process is gone (killed mid-write) is taken over at once, and
- * any lock older than `staleMs` is treated as left over.
+ * works across processes on one machine). The file holds `<pid> <nonce>
+ * <host tag>`; a lock whose process on this host is gone (killed mid-write)
+ * is taken over at once, and any lock older than `staleMs` is treated as
+ * left over (the only rule for holders on other hosts or containers).
  */
 export async function withFileLock<T>(
   lockPath: string,
@@ -25,16 +26,20 @@ export async function withFileLock<T>(
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const staleMs = options.staleMs ?? 30_000;
   const nonce = randomBytes(8).toString('hex');
-  const mine = `${process.pid} ${nonce}\n`;
+  const mine = `${process.pid} ${nonce} ${HOST_TAG}\n`;
   // The lock appears with its content already in it (hard link of a written
   // temp file), so a holder killed at any point leaves a pid to judge by.
   const temp = tempLockPath(lockPath, process.pid, nonce);
   await writeFile(temp, mine);
+  // Registered before the lock can exist, so another waiter in this process never takes it for dead.
+  held.add(nonce);
   let delay = 2;
+  let acquired = false;
   try {
     for (;;) {
       try {
         await createWithContent(temp, lockPath, mine);
+        acquired = true;
         break;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -45,15 +50,34 @@ export async function withFileLock<T>(
       }
     }
   } finally {
+    if (!acquired) held.delete(nonce);
     await rm(temp, { force: true });
   }
   try {
     return await fn();
   } finally {
-    // Only remove the lock if it is still ours.
+    // Only remove the lock if it is still ours; it counts as held until it is gone.
     if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === mine)
       await rm(lockPath, { force: true });
+    held.delete(nonce);
   }
+}
+
+/** Nonces of the locks this process holds right now. */
+const held = new Set<string>();
+
+/**
+ * Whether the holder written in a lock file is gone: the line is complete,
+ * names this host, and its pid is dead, or is this process's own pid with a
+ * lock it does not hold (a previous incarnation, e.g. pid 1 in a restarted
+ * container). Holders on other hosts are judged by age only.
+ */
+function holderIsDead(holder: string): boolean {
+  if (!holder.endsWith('\n')) return false;
+  const [pidText, nonce, host] = holder.trim().split(' ');
+  if (host !== HOST_TAG) return false;
+  const pid = Number(pidText);
+  return pid === process.pid ? !held.has(nonce ?? '') : !isAlive(pid);
 }
 
 /** `.sdetkit-tmp-<lock name>.<pid>.<nonce>`: readers skip it; a killed holder leaves at most one. */
@@ -79,7 +103,9 @@ async function createWithContent(temp: string, lockPath: string, content: string
 
 /**
  * Whether the lock at `lockPath` was left by a dead process (or is older than
- * `staleMs`); if so it is moved aside, and true tells the caller to retry.
+ * `staleMs`); if so it is removed, and true tells the caller to retry. One
+ * process at a time takes over (under `<lock>.takeover`), and it checks the
+ * holder again right before removing, so a fresh lock is never removed.
  */
 async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   const holder = await readFile(lockPath, 'utf8').catch(() => undefined);
@@ -87,23 +113,27 @@ async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
   const info = await stat(lockPath).catch(() => undefined);
   if (!info) return true;
   const old = Date.now() - info.mtimeMs > staleMs;
-  // A holder that has not finished writing its line is judged by age only.
-  const dead = holder.endsWith('\n') && !isAlive(Number(holder.split(' ')[0]));
-  if (!old && !dead) return false;
-  // Move it aside atomically, then make sure what was moved is the stale
-  // lock and not a fresh one another waiter took in between.
-  const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (!old && !holderIsDead(holder)) return false;
+  const takeover = `${lockPath}.takeover`;
   try {
-    await rename(lockPath, aside);
-  } catch {
-    return true;
+    await writeFile(takeover, `${process.pid}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Someone else is taking over; a takeover lock left by a killed process goes after 5 s.
+    const since = await stat(takeover).catch(() => undefined);
+    if (since && Date.now() - since.mtimeMs > 5_000) await rm(takeover, { force: true });
+    return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => '');
-  if (moved !== holder) await link(aside, lockPath).catch(() => undefined);
-  await rm(aside, { force: true });
-  // The dead holder's temp file, named after its pid and nonce.
-  const [pid, nonce] = holder.trim().split(' ');
-  if (moved === holder && pid && nonce && /^[0-9a-f]+$/.test(nonce))
-    await rm(tempLockPath(lockPath, Number(pid), nonce), { force: true });
+  try {
+    if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === holder) {
+      await rm(lockPath, { force: true });
+      // The dead holder's temp file, named after its pid and nonce.
+      const [pid, nonce] = holder.trim().split(' ');
+      if (pid && nonce && /^[0-9a-f]+$/.test(nonce))
+        await rm(tempLockPath(lockPath, Number(pid), nonce), { force: true });
+    }
+  } finally {
+    await rm(takeover, { force: true });
+  }
   return true;
 }

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileHistoryStore, serializeRunRecord } from './history-store.js';
+import { HOST_TAG } from './process-alive.js';
 import type { RunRecord } from './run-record.js';
 import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
@@ -111,28 +112,55 @@ describe('FileHistoryStore two-phase save and recovery', () => {
     expect((await store.list()).records).toHaveLength(1);
   });
 
-  it('publishes orphans whose ledger entry exists, drops the others, leaves live ones alone', async () => {
+  it('publishes a file staged under its own pid by a previous incarnation (pid 1 in a restarted container)', async () => {
+    const mine = record('mine', '2024-01-05T00:00:00Z');
+    await mkdir(pendingDir(), { recursive: true });
+    await writeFile(
+      path.join(pendingDir(), `${mine.hash}.${HOST_TAG}-${process.pid}.json`),
+      serializeRunRecord(mine),
+    );
+    expect(await store.recoverPending(async () => new Set([mine.hash]))).toEqual({
+      recovered: [mine.hash],
+      discarded: 0,
+    });
+    // While this process has one in flight, it is left alone.
+    const staged = await store.stage(record('flying', '2024-01-06T00:00:00Z'));
+    expect(await store.recoverPending(async () => new Set())).toEqual({ recovered: [], discarded: 0 });
+    await staged.commit();
+  });
+
+  it('publishes orphans whose ledger entry exists, drops the others, leaves live and foreign ones alone', async () => {
     const committed = record('committed', '2024-01-01T00:00:00Z');
     const uncommitted = record('uncommitted', '2024-01-02T00:00:00Z');
     const live = record('live', '2024-01-03T00:00:00Z');
+    const other = record('other', '2024-01-04T00:00:00Z');
     await mkdir(pendingDir(), { recursive: true });
     const dead = deadPid();
-    await writeFile(path.join(pendingDir(), `${committed.hash}.${dead}.json`), serializeRunRecord(committed));
+    const here = (hash: string, pid: number) => path.join(pendingDir(), `${hash}.${HOST_TAG}-${pid}.json`);
+    await writeFile(here(committed.hash, dead), serializeRunRecord(committed));
+    await writeFile(here(uncommitted.hash, dead), serializeRunRecord(uncommitted));
+    await writeFile(here(live.hash, process.ppid), serializeRunRecord(live));
+    // Another host's (or container's) staged file: its pid means nothing here.
     await writeFile(
-      path.join(pendingDir(), `${uncommitted.hash}.${dead}.json`),
-      serializeRunRecord(uncommitted),
+      path.join(pendingDir(), `${other.hash}.0badc0de-${dead}.json`),
+      serializeRunRecord(other),
     );
-    await writeFile(path.join(pendingDir(), `${live.hash}.${process.ppid}.json`), serializeRunRecord(live));
-    await writeFile(path.join(pendingDir(), `.sdetkit-tmp-x.json.${dead}.abcdef`), '{"half');
+    // An interrupted temp file: removed once old.
+    const temp = path.join(pendingDir(), `.sdetkit-tmp-x.json.${dead}.abcdef`);
+    await writeFile(temp, '{"half');
+    const old = new Date(Date.now() - 11 * 60_000);
+    await utimes(temp, old, old);
     let reads = 0;
     const result = await store.recoverPending(async () => {
       reads++;
-      return new Set([committed.hash, live.hash]);
+      return new Set([committed.hash, live.hash, other.hash]);
     });
     expect(result).toEqual({ recovered: [committed.hash], discarded: 2 });
     expect(reads).toBe(1);
     expect((await store.list()).records.map((r) => r.hash)).toEqual([committed.hash]);
-    expect(await readdir(pendingDir())).toEqual([`${live.hash}.${process.ppid}.json`]);
+    expect((await readdir(pendingDir())).sort()).toEqual(
+      [`${live.hash}.${HOST_TAG}-${process.ppid}.json`, `${other.hash}.0badc0de-${dead}.json`].sort(),
+    );
     // Nothing orphaned: the ledger is not read at all.
     await store.recoverPending(async () => {
       reads++;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
-import { isAlive } from './process-alive.js';
+import { HOST_TAG, isAlive } from './process-alive.js';
 import { type RunRecord, runRecordSchema } from './run-record.js';
 
 /** A history file that could not be used, with a one-line reason. */
@@ -43,9 +43,11 @@ export interface StagedRecord {
   abort(): Promise<void>;
 }
 
-/** Where staged records wait for their ledger entry: `history/.pending/<hash>.<pid>.json`. */
+/** Where staged records wait for their ledger entry: `history/.pending/<hash>.<host tag>-<pid>.json`. */
 export const PENDING_DIR = '.pending';
-const PENDING_FILE = /^([0-9a-f]{64})\.(\d+)\.json$/;
+const PENDING_FILE = /^([0-9a-f]{64})\.([0-9a-f]{8})-(\d+)\.json$/;
+/** Staged files this process is between `stage` and `commit`/`abort` with. */
+const inFlight = new Set<string>();
 /** A staged file older than this is an orphan even if its pid was reused by another process. */
 const PENDING_ORPHAN_MS = 10 * 60_000;
 
@@ -86,14 +88,20 @@ export class FileHistoryStore implements HistoryStore {
     const existing = await readFile(target, 'utf8').catch(() => undefined);
     const noop = async () => {};
     if (existing === bytes) return { file, created: false, commit: noop, abort: noop };
-    const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${process.pid}.json`);
-    await writeFileAtomic(pending, bytes);
+    const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${HOST_TAG}-${process.pid}.json`);
+    inFlight.add(pending);
+    try {
+      await writeFileAtomic(pending, bytes);
+    } catch (error) {
+      inFlight.delete(pending);
+      throw error;
+    }
     return {
       file,
       created: true,
       // Rename is atomic: readers see the whole record under its final name or nothing.
-      commit: () => rename(pending, target),
-      abort: () => rm(pending, { force: true }),
+      commit: () => rename(pending, target).finally(() => inFlight.delete(pending)),
+      abort: () => rm(pending, { force: true }).finally(() => inFlight.delete(pending)),
     };
   }
 
@@ -122,15 +130,16 @@ export class FileHistoryStore implements HistoryStore {
       const full = path.join(dir, name);
       const match = PENDING_FILE.exec(name);
       if (!match) {
-        // A temp file of a write into .pending that was itself interrupted.
-        if (name.startsWith(TEMP_PREFIX) && (await isOrphan(full, pidOfTemp(name)))) {
+        // A temp file of a write into .pending that was itself interrupted: by age only,
+        // since its name carries no host tag.
+        if (name.startsWith(TEMP_PREFIX) && (await olderThan(full, PENDING_ORPHAN_MS))) {
           await rm(full, { force: true });
           discarded++;
         }
         continue;
       }
-      const [, hash, pid] = match;
-      if (!(await isOrphan(full, Number(pid)))) continue;
+      const [, hash, host, pid] = match;
+      if (!(await isOrphan(full, host!, Number(pid)))) continue;
       runs ??= await ledgerRuns();
       if (runs.has(hash!)) {
         await rename(full, path.join(this.dir, `${hash}.json`)).catch((error) => {
@@ -215,18 +224,25 @@ export class FileHistoryStore implements HistoryStore {
   }
 }
 
-/** The pid in `.sdetkit-tmp-<name>.<pid>.<random>`, or NaN. */
-function pidOfTemp(name: string): number {
-  return Number(name.split('.').at(-2));
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  const info = await stat(file).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs > ms;
 }
 
-/** True when the process that wrote `file` is gone (or the file is too old to be in flight). */
-async function isOrphan(file: string, pid: number): Promise<boolean> {
-  if (pid === process.pid) return false;
+/**
+ * True when the process that staged `file` is gone: not one of this
+ * process's in-flight files, and either too old to be in flight, or from
+ * this host with a pid that is dead or is this process's own (a previous
+ * incarnation, e.g. pid 1 in a restarted container). A file from another
+ * host is judged by age only.
+ */
+async function isOrphan(file: string, host: string, pid: number): Promise<boolean> {
+  if (inFlight.has(file)) return false;
   const info = await stat(file).catch(() => undefined);
   if (!info) return false;
   if (Date.now() - info.mtimeMs > PENDING_ORPHAN_MS) return true;
-  return !isAlive(pid);
+  if (host !== HOST_TAG) return false;
+  return pid === process.pid || !isAlive(pid);
 }
 
 function newestFirst(a: RunRecord, b: RunRecord): number {

@@ -66,7 +66,7 @@ export { extractJsonObject, systemPrompt, userPrompt } from './model-prompt.js';
 export { createNoneProvider } from './none-provider.js';
 export { chatCompletionsUrl, createOpenAiProvider } from './openai-provider.js';
 export { executePlannedAction, type RunTaskOptions, runTask, WORKER_IDS } from './orchestrator.js';
-export { isAlive } from './process-alive.js';
+export { HOST_TAG, isAlive } from './process-alive.js';
 export type { Provider, ProviderCacheReport, ProviderRequest, ProviderResponse } from './provider.js';
 export { createProviderFromConfig, isPrivateHost } from './provider-factory.js';
 export { readStreamCapped } from './read-capped.js';
