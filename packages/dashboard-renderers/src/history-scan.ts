@@ -70,9 +70,9 @@ export async function scanHistory(historyDir: string, options: ScanOptions): Pro
   let reused = 0;
   let stale = 0;
   if (hasIndex) {
-    // One thread stats every file while this one parses the index (two cores, two threads).
+    // The reader threads stat every file while this one parses the index (the stats take longer).
     const statsPending =
-      threads > 0 ? statInWorkers(historyDir, names, 1) : Promise.resolve(statChunk(historyDir, names));
+      threads > 0 ? statInWorkers(historyDir, names, threads) : Promise.resolve(statChunk(historyDir, names));
     const index = await loadSummaryIndex(historyDir);
     const stats = await statsPending;
     const position = new Map<string, number>();
