@@ -7,6 +7,8 @@ import {
   NON_INTERACTIVE_REASON,
 } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAction } from './action-registry.js';
 import { createBuiltinRegistry } from './actions/builtin-actions.js';
 import { createCachedProvider } from './cached-provider.js';
 import { clockFromEnv } from './clock.js';
@@ -55,6 +57,26 @@ describe('runTask', () => {
     expect(record.outputs.artifacts).toEqual(['.sdetkit/agent/workdir/a.txt']);
     expect(await readFile(path.join(ws.root, '.sdetkit/agent/workdir/a.txt'), 'utf8')).toBe('x');
     expect(verifyRecordHash(record)).toBe(true);
+  });
+
+  it('records an explicit action the same whatever else is registered (the CLI loads only built-ins for it)', async () => {
+    const task = 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}';
+    const fuller = createBuiltinRegistry().register(
+      defineAction({
+        id: 'extra.noop',
+        description: 'does nothing',
+        input: z.strictObject({}),
+        examples: [{}],
+        keywords: ['write'],
+        policy: () => [],
+        summarize: () => 'noop',
+        handler: async () => ({ ok: true, payload: {} }),
+      }),
+    );
+    const base = { task, workspaceRoot: ws.root, config, approvalGate: createApprovalGate(), clock };
+    const minimal = await runTask({ ...base, registry: createBuiltinRegistry() });
+    const full = await runTask({ ...base, registry: fuller, provider: createNoneProvider() });
+    expect(full.hash).toBe(minimal.hash);
   });
 
   it('gives the same hash for the same task, config and clock in two different workspace folders', async () => {

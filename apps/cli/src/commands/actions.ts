@@ -5,8 +5,10 @@ import type { CommandResult } from '../command-result.js';
 
 /** The action registry: id, description, examples and the input JSON Schema. */
 export async function actionsListCommand(): Promise<CommandResult> {
-  const actions = createAgentRuntime({ workspaceRoot: process.cwd(), approvalGate: cliApprovalGate(false) })
-    .registry.list()
+  const actions = (
+    await createAgentRuntime({ workspaceRoot: process.cwd(), approvalGate: cliApprovalGate(false) })
+  ).registry
+    .list()
     .map((action) => ({
       id: action.id,
       description: action.description,

@@ -39,7 +39,7 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
   const config = await loadAgentConfig(path.join(root, configFile), configFile);
   // Never prompts: the demo shows what policy does without a human.
   const gate = cliApprovalGate(false);
-  const runtime = createAgentRuntime({ workspaceRoot: root, approvalGate: gate });
+  const runtime = await createAgentRuntime({ workspaceRoot: root, approvalGate: gate });
   const clock = clockFromEnv();
   const catalog = await runtime.catalog();
 

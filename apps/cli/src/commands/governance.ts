@@ -20,7 +20,7 @@ import {
   loadAgentConfig,
   ValidationError,
 } from '@sdetkit/policy';
-import { createAgentRuntime } from '../agent-runtime.js';
+import { composeAgentRuntime, createAgentRuntime, loadActionPackages } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -63,12 +63,13 @@ export async function replayCommand(hash: string, opts: { historyDir: string }):
   const root = process.cwd();
   const history = await resolveFlagPath('--history-dir', opts.historyDir);
   const agent = await resolveFlagPath('agent folder', AGENT_DIR);
+  const packages = await loadActionPackages();
   const result = await replayRun({
     hash,
     workspaceRoot: root,
     agentDir: agent.absolute,
     history: new FileHistoryStore(history.absolute, history.relative),
-    runtime: (workspaceRoot, gate) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
+    runtime: (workspaceRoot, gate) => composeAgentRuntime({ workspaceRoot, approvalGate: gate }, packages),
   });
   const diff = result.first_difference;
   return {
@@ -108,7 +109,7 @@ export async function evidencePackCommand(opts: EvidenceOptions): Promise<Comman
   const epoch = process.env.SOURCE_DATE_EPOCH;
   const generatedAt = epoch && /^\d+$/.test(epoch) ? formatCapturedAt(new Date(Number(epoch) * 1000)) : null;
   const summary = await loadDashboardSummary(history, { window, generatedAt, allowMissingHistory: true });
-  const runtime = createAgentRuntime({ workspaceRoot: root, approvalGate: cliApprovalGate(false) });
+  const runtime = await createAgentRuntime({ workspaceRoot: root, approvalGate: cliApprovalGate(false) });
   const pack = await buildEvidencePack({
     summary,
     controls: await controlsSnapshot(

@@ -5,7 +5,6 @@ import {
   renderHistoryJson,
   writeFileAtomic,
 } from '@sdetkit/core-runs';
-import { loadDashboardSummary, parseTimeWindow } from '@sdetkit/dashboard-renderers';
 import { DEFAULT_HISTORY_EXPORT_CSV, DEFAULT_HISTORY_EXPORT_JSON } from '@sdetkit/policy';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -41,6 +40,8 @@ export async function historyExportCommand(opts: {
   since?: string;
   until?: string;
 }): Promise<CommandResult> {
+  // Loaded here only: `agent history` (list) never initializes the dashboard package.
+  const { loadDashboardSummary, parseTimeWindow } = await import('@sdetkit/dashboard-renderers');
   const window = parseTimeWindow(opts.since, opts.until);
   const history = await resolveFlagPath('--history-dir', opts.historyDir);
   const output = await resolveFlagPath(

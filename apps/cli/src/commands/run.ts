@@ -5,12 +5,13 @@ import {
   createCachedProvider,
   createProviderFromConfig,
   FileHistoryStore,
+  parseActionTask,
   recordRun,
   recoverInterruptedRuns,
   runTask,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
-import { createAgentRuntime } from '../agent-runtime.js';
+import { BUILTIN_ACTION_IDS, createAgentRuntime, createBuiltinRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -33,7 +34,12 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
   const cacheDir = await resolveFlagPath('--cache-dir', opts.cacheDir);
   const historyDir = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
   const approvalGate = cliApprovalGate(opts.approve);
-  const runtime = createAgentRuntime({ workspaceRoot: root, approvalGate });
+  // An explicit built-in action needs nothing beyond the built-in registry (same record, faster start).
+  const explicit = parseActionTask(task);
+  const runtime =
+    explicit && BUILTIN_ACTION_IDS.has(explicit.action)
+      ? createBuiltinRuntime({ workspaceRoot: root, approvalGate })
+      : await createAgentRuntime({ workspaceRoot: root, approvalGate });
   const record = await runTask({
     task,
     workspaceRoot: root,

@@ -3,7 +3,7 @@ import { parseDuration } from '@sdetkit/core-runs';
 import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createServer } from '@sdetkit/server';
-import { createAgentRuntime } from '../agent-runtime.js';
+import { composeAgentRuntime, loadActionPackages } from '../agent-runtime.js';
 import type { CommandResult } from '../command-result.js';
 import { type ReplyFlags, replySendersFromFlags } from '../reply-senders.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -76,6 +76,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
   const secrets = Object.fromEntries(
     Object.entries(SECRET_ENV).map(([key, name]) => [key, process.env[name] || undefined]),
   );
+  const packages = await loadActionPackages();
   const server = createServer({
     workspaceRoot: root,
     ...(tenantsRoot ? { tenantsRoot: tenantsRoot.absolute } : {}),
@@ -83,7 +84,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     requireAuth: opts.requireAuth === true,
     replies: replies.senders,
     ...(retention ? { retention } : {}),
-    runtime: (gate, workspaceRoot) => createAgentRuntime({ workspaceRoot, approvalGate: gate }),
+    runtime: (gate, workspaceRoot) => composeAgentRuntime({ workspaceRoot, approvalGate: gate }, packages),
     host: opts.host,
     port: opts.port,
     rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },

@@ -38,13 +38,13 @@ async function configOrDefaults(flag: string): Promise<AgentConfig> {
   return exists ? loadAgentConfig(file.absolute, file.relative) : defaultAgentConfig();
 }
 
-function runtimeFor(approve?: boolean) {
+async function runtimeFor(approve?: boolean) {
   const approvalGate = cliApprovalGate(approve);
-  return { approvalGate, runtime: createAgentRuntime({ workspaceRoot: process.cwd(), approvalGate }) };
+  return { approvalGate, runtime: await createAgentRuntime({ workspaceRoot: process.cwd(), approvalGate }) };
 }
 
 export async function templatesListCommand(): Promise<CommandResult> {
-  const { runtime } = runtimeFor();
+  const { runtime } = await runtimeFor();
   const templates = (await runtime.catalog()).list().map((t) => ({
     id: t.definition.metadata.id,
     title: t.definition.metadata.title,
@@ -56,7 +56,7 @@ export async function templatesListCommand(): Promise<CommandResult> {
 }
 
 export async function templatesShowCommand(id: string): Promise<CommandResult> {
-  const { runtime } = runtimeFor();
+  const { runtime } = await runtimeFor();
   const t = (await runtime.catalog()).get(id);
   return {
     output: {
@@ -81,7 +81,7 @@ export interface TemplatesRunOptions {
 
 export async function templatesRunCommand(id: string, opts: TemplatesRunOptions): Promise<CommandResult> {
   const config = await configOrDefaults(opts.config);
-  const { runtime, approvalGate } = runtimeFor(opts.approve);
+  const { runtime, approvalGate } = await runtimeFor(opts.approve);
   const template = (await runtime.catalog()).get(id);
   const notRegistered = lintTemplates([template], runtime.registry).flatMap((l) => l.problems);
   if (notRegistered.length > 0) throw new ValidationError(notRegistered[0]!);
@@ -110,7 +110,7 @@ export async function templatesRunAllCommand(opts: {
   config: string;
 }): Promise<CommandResult> {
   const config = await configOrDefaults(opts.config);
-  const { runtime, approvalGate } = runtimeFor(opts.approve);
+  const { runtime, approvalGate } = await runtimeFor(opts.approve);
   const templates = (await runtime.catalog()).list();
   const runs = [];
   for (const template of templates) {
@@ -133,7 +133,7 @@ export async function templatesRunAllCommand(opts: {
 
 /** Lints the whole catalog; unlike loading, it reports every bad file instead of stopping at the first. */
 export async function templatesValidateCommand(): Promise<CommandResult> {
-  const { runtime } = runtimeFor();
+  const { runtime } = await runtimeFor();
   const results: TemplateLint[] = [];
   const loaded: LoadedTemplate[] = [];
   const dirs = [
@@ -159,7 +159,7 @@ export async function templatesValidateCommand(): Promise<CommandResult> {
 }
 
 export async function templatesPackCommand(opts: { output?: string }): Promise<CommandResult> {
-  const { runtime } = runtimeFor();
+  const { runtime } = await runtimeFor();
   const output = await resolveFlagPath('--output', opts.output ?? DEFAULT_PACK_OUTPUT);
   const pack = await packTemplates((await runtime.catalog()).list());
   await writeFileAtomic(output.absolute, pack.archive);
