@@ -107,6 +107,18 @@ describe('slack adapter', () => {
     });
   });
 
+  it('rejects ids too long for the event schema (user, channel, ts, team) with 400', () => {
+    for (const extra of [{ user: 'U'.repeat(300) }, { channel: 'C'.repeat(300) }, { ts: '1'.repeat(300) }]) {
+      const raw = event(extra);
+      expect(slackAdapter(req(raw, sign(raw)), { signingSecret: secret })).toMatchObject({ status: 400 });
+    }
+    const raw = event({}).replace('"T1"', `"${'T'.repeat(300)}"`);
+    expect(slackAdapter(req(raw, sign(raw)), { signingSecret: secret })).toMatchObject({
+      status: 400,
+      error: 'team_id too long',
+    });
+  });
+
   it('rejects a bad signature and a stale timestamp with 401', () => {
     const raw = event({});
     expect(

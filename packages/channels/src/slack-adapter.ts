@@ -4,15 +4,18 @@ import { hmacHex, parseJsonObject, safeEqual } from './verification.js';
 
 export const SLACK_TIMESTAMP_WINDOW_SECONDS = 300;
 
+const SLACK_ID_MAX = 100;
+
 const eventSchema = z.object({
   type: z.string(),
   subtype: z.string().optional(),
   bot_id: z.string().optional(),
-  user: z.string().optional(),
+  // Slack ids and timestamps are short; bounded so user and conversation ids fit the event schema (256).
+  user: z.string().max(SLACK_ID_MAX).optional(),
   text: z.string().max(16_384).optional(),
-  channel: z.string().optional(),
-  ts: z.string().optional(),
-  thread_ts: z.string().optional(),
+  channel: z.string().max(SLACK_ID_MAX).optional(),
+  ts: z.string().max(SLACK_ID_MAX).optional(),
+  thread_ts: z.string().max(SLACK_ID_MAX).optional(),
 });
 
 /**
@@ -55,6 +58,8 @@ export function slackAdapter(
   if (!event.user || event.text === undefined || !event.channel || !event.ts) {
     return { kind: 'reject', status: 400, error: 'message event without user, text, channel or ts' };
   }
+  if (typeof body.team_id === 'string' && body.team_id.length > SLACK_ID_MAX)
+    return { kind: 'reject', status: 400, error: 'team_id too long' };
   const team = typeof body.team_id === 'string' ? body.team_id : 'team';
   const thread = event.thread_ts ?? event.ts;
   return {
