@@ -43,13 +43,6 @@ export function loadActionPackages(): Promise<ActionPackages> {
   return packagesPromise;
 }
 
-/** Ids of the actions `createBuiltinRegistry` holds (`fs.read`, `fs.write`, `shell.run`). */
-export const BUILTIN_ACTION_IDS: ReadonlySet<string> = new Set(
-  createBuiltinRegistry()
-    .list()
-    .map((action) => action.id),
-);
-
 type RuntimeOptions = { workspaceRoot: string; approvalGate: ApprovalGate };
 
 function catalogLoader(options: RuntimeOptions): () => Promise<TemplateCatalog> {

@@ -12,7 +12,6 @@ import {
   type Provider,
   type RunRecord,
   recordRun,
-  recoverInterruptedRuns,
   runTask,
   type TaskPlanner,
 } from '@sdetkit/core-runs';
@@ -75,10 +74,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     enabled: true,
   });
   const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
-  const ledgerFile = new Ledger(agentDir);
-  // Runs a killed server left half-recorded are published or dropped before serving.
-  await recoverInterruptedRuns(history, ledgerFile);
-  const ledger = new LedgerBatcher(ledgerFile);
+  const ledger = new LedgerBatcher(new Ledger(agentDir));
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
   const replies = new ReplyLog(path.join(agentDir, 'replies'));
   const limiter = new TokenBucketRateLimiter({

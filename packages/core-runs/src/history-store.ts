@@ -32,6 +32,10 @@ export interface HistoryStore {
    * `abort` drops it. `recordRun` uses this when it is there.
    */
   stage?(record: RunRecord): Promise<StagedRecord>;
+  /** Publishes or drops what killed processes staged; see `FileHistoryStore.recoverPending`. */
+  recoverPending?(
+    ledgerRuns: () => Promise<ReadonlySet<string>>,
+  ): Promise<{ recovered: string[]; discarded: number }>;
 }
 
 /** A record written but not yet published under its final name. */
@@ -70,24 +74,26 @@ export class FileHistoryStore implements HistoryStore {
   ) {}
 
   async save(record: RunRecord): Promise<{ file: string; created: boolean }> {
-    const name = `${record.hash}.json`;
-    const file = path.posix.join(this.displayDir, name);
-    const target = path.join(this.dir, name);
-    const existing = await readFile(target, 'utf8').catch(() => undefined);
+    const { file, target, bytes, present } = await this.locate(record);
     // Same hash means same content: a repeat of a deterministic run is a no-op.
-    if (existing === serializeRunRecord(record)) return { file, created: false };
-    await writeFileAtomic(target, serializeRunRecord(record));
+    if (present) return { file, created: false };
+    await writeFileAtomic(target, bytes);
     return { file, created: true };
   }
 
-  async stage(record: RunRecord): Promise<StagedRecord> {
+  /** Where a record goes, its bytes, and whether exactly those bytes are already there. */
+  private async locate(record: RunRecord) {
     const name = `${record.hash}.json`;
-    const file = path.posix.join(this.displayDir, name);
     const target = path.join(this.dir, name);
     const bytes = serializeRunRecord(record);
     const existing = await readFile(target, 'utf8').catch(() => undefined);
+    return { file: path.posix.join(this.displayDir, name), target, bytes, present: existing === bytes };
+  }
+
+  async stage(record: RunRecord): Promise<StagedRecord> {
+    const { file, target, bytes, present } = await this.locate(record);
     const noop = async () => {};
-    if (existing === bytes) return { file, created: false, commit: noop, abort: noop };
+    if (present) return { file, created: false, commit: noop, abort: noop };
     const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${HOST_TAG}-${process.pid}.json`);
     inFlight.add(pending);
     try {

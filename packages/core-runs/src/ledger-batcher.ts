@@ -24,6 +24,11 @@ export class LedgerBatcher {
     });
   }
 
+  /** The ledger's text, as `Ledger.read` (entries still queued are not in it). */
+  read(): Promise<string> {
+    return this.ledger.read();
+  }
+
   /** Resolves when everything queued so far is written. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;

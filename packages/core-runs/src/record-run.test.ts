@@ -1,10 +1,12 @@
-import { access, readdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigStore } from './config-store.js';
-import { FileHistoryStore } from './history-store.js';
+import { FileHistoryStore, serializeRunRecord } from './history-store.js';
 import { checkLedger, Ledger } from './ledger.js';
+import { HOST_TAG } from './process-alive.js';
 import { recordRun, recoverInterruptedRuns } from './record-run.js';
 import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
@@ -36,6 +38,7 @@ describe('recordRun', () => {
       configs: new ConfigStore(agentDir),
       history,
       ledger: {
+        read: () => ledger.read(),
         append: async (entry) => {
           seen.push(await exists(finalFile()));
           return ledger.append(entry);
@@ -47,6 +50,26 @@ describe('recordRun', () => {
     expect([...checkLedger(await ledger.read()).runs]).toEqual([record.hash]);
   });
 
+  it('publishes what a killed process staged before recording its first run', async () => {
+    const ledger = new Ledger(agentDir);
+    const orphan = minimalRecord('orphan', '2024-01-02T00:00:00Z');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await mkdir(path.join(agentDir, 'history/.pending'), { recursive: true });
+    await writeFile(
+      path.join(agentDir, `history/.pending/${orphan.hash}.${HOST_TAG}-${dead}.json`),
+      serializeRunRecord(orphan),
+    );
+    await ledger.append({ kind: 'run', hash: orphan.hash, captured_at: orphan.captured_at });
+    await recordRun(record, {
+      config: defaultAgentConfig(),
+      configs: new ConfigStore(agentDir),
+      history,
+      ledger,
+    });
+    expect(await exists(path.join(agentDir, `history/${orphan.hash}.json`))).toBe(true);
+    expect(await readdir(path.join(agentDir, 'history/.pending'))).toEqual([]);
+  });
+
   it('leaves nothing visible when the ledger append fails', async () => {
     await expect(
       recordRun(record, {
@@ -54,6 +77,7 @@ describe('recordRun', () => {
         configs: new ConfigStore(agentDir),
         history,
         ledger: {
+          read: async () => '',
           append: async () => {
             throw new Error('disk full');
           },

@@ -1,8 +1,11 @@
 import type { AgentConfig } from '@sdetkit/policy';
 import type { ConfigStore } from './config-store.js';
-import type { FileHistoryStore, HistoryStore } from './history-store.js';
+import type { HistoryStore } from './history-store.js';
 import { checkLedger, type Ledger } from './ledger.js';
 import type { RunRecord } from './run-record.js';
+
+/** History stores `recordRun` has already recovered in this process. */
+const recoveredStores = new WeakSet<HistoryStore>();
 
 /**
  * Saves a run the way every caller does (CLI commands, the server): the
@@ -16,21 +19,27 @@ export async function recordRun(
     configs: ConfigStore;
     history: HistoryStore;
     /** A `Ledger`, or the server's `LedgerBatcher`. */
-    ledger: Pick<Ledger, 'append'>;
+    ledger: Pick<Ledger, 'append' | 'read'>;
   },
 ): Promise<void> {
+  // Before the first record of each store: finish what killed processes left behind.
+  const { history } = options;
+  if (history.recoverPending && !recoveredStores.has(history)) {
+    recoveredStores.add(history);
+    await recoverInterruptedRuns({ recoverPending: history.recoverPending.bind(history) }, options.ledger);
+  }
   await options.configs.save(options.config);
   const entry = { kind: 'run' as const, hash: record.hash, captured_at: record.captured_at };
-  if (!options.history.stage) {
-    const saved = await options.history.save(record);
+  if (!history.stage) {
+    const saved = await history.save(record);
     if (saved.created) await options.ledger.append(entry);
     return;
   }
   // The ledger entry is the commit point: the record is staged out of sight,
   // the entry is written, then the record is published. A kill anywhere
-  // leaves either nothing visible or a staged record that
-  // `recoverInterruptedRuns` publishes (its entry exists) or drops.
-  const staged = await options.history.stage(record);
+  // leaves either nothing visible or a staged record that recovery
+  // publishes (its entry exists) or drops.
+  const staged = await history.stage(record);
   if (!staged.created) return;
   try {
     await options.ledger.append(entry);
@@ -46,7 +55,7 @@ export async function recordRun(
  * `FileHistoryStore.recoverPending`); reads the ledger only when needed.
  */
 export function recoverInterruptedRuns(
-  history: FileHistoryStore,
+  history: Required<Pick<HistoryStore, 'recoverPending'>>,
   ledger: Pick<Ledger, 'read'>,
 ): Promise<{ recovered: string[]; discarded: number }> {
   return history.recoverPending(async () => checkLedger(await ledger.read()).runs);

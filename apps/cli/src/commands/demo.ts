@@ -1,12 +1,5 @@
 import path from 'node:path';
-import {
-  ConfigStore,
-  clockFromEnv,
-  FileHistoryStore,
-  recordRun,
-  recoverInterruptedRuns,
-  runTask,
-} from '@sdetkit/core-runs';
+import { ConfigStore, clockFromEnv, FileHistoryStore, recordRun, runTask } from '@sdetkit/core-runs';
 import { buildDashboard } from '@sdetkit/dashboard-renderers';
 import {
   AGENT_DIR,
@@ -59,7 +52,6 @@ export async function demoCommand(opts: { scenario: string }): Promise<CommandRe
 
   const history = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
   const store = new FileHistoryStore(history.absolute, history.relative);
-  await recoverInterruptedRuns(store, runtime.ledger);
   const tasks = [
     {
       task: 'action fs.write {"path":".sdetkit/agent/workdir/demo/hello.txt","content":"hello from sdetkit"}',

@@ -7,11 +7,10 @@ import {
   FileHistoryStore,
   parseActionTask,
   recordRun,
-  recoverInterruptedRuns,
   runTask,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, DEFAULT_HISTORY_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
-import { BUILTIN_ACTION_IDS, createAgentRuntime, createBuiltinRuntime } from '../agent-runtime.js';
+import { createAgentRuntime, createBuiltinRuntime } from '../agent-runtime.js';
 import { cliApprovalGate } from '../approval.js';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
@@ -35,10 +34,11 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
   const historyDir = await resolveFlagPath('history folder', DEFAULT_HISTORY_DIR);
   const approvalGate = cliApprovalGate(opts.approve);
   // An explicit built-in action needs nothing beyond the built-in registry (same record, faster start).
+  const builtin = createBuiltinRuntime({ workspaceRoot: root, approvalGate });
   const explicit = parseActionTask(task);
   const runtime =
-    explicit && BUILTIN_ACTION_IDS.has(explicit.action)
-      ? createBuiltinRuntime({ workspaceRoot: root, approvalGate })
+    explicit && builtin.registry.get(explicit.action)
+      ? builtin
       : await createAgentRuntime({ workspaceRoot: root, approvalGate });
   const record = await runTask({
     task,
@@ -54,7 +54,6 @@ export async function runCommand(task: string, opts: RunOptions): Promise<Comman
     clock,
   });
   const history = new FileHistoryStore(historyDir.absolute, historyDir.relative);
-  await recoverInterruptedRuns(history, runtime.ledger);
   await recordRun(record, {
     config,
     configs: new ConfigStore(path.join(root, AGENT_DIR)),
