@@ -5,12 +5,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitRows, median, option as rawOption, timeNode } from './bench-lib.mjs';
+import { emitRows, median, numberOption, timeNode } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const option = (name, fallback) => Number(rawOption(name, String(fallback)));
-const count = option('--files', 10_000);
-const runs = option('--runs', 5);
+const count = numberOption('--files', 10_000);
+const runs = numberOption('--runs', 5);
 
 const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-audit-'));
 try {

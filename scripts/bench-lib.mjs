@@ -53,6 +53,11 @@ export function option(name, fallback) {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 }
 
+/** `option` as a number. */
+export function numberOption(name, fallback) {
+  return Number(option(name, String(fallback)));
+}
+
 /**
  * Result rows for `scripts/bench.mjs`: { scenario, median_ms, peak_rss_mib,
  * runs, detail }. Written only when the script was given `--json <file>`.

@@ -9,12 +9,11 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitRows, peakRssMiB, RSS_PRELOAD, option as rawOption } from './bench-lib.mjs';
+import { emitRows, numberOption, peakRssMiB, RSS_PRELOAD } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
-const option = (name, fallback) => Number(rawOption(name, String(fallback)));
-const total = option('--requests', 4000);
-const connections = option('--connections', 16);
+const total = numberOption('--requests', 4000);
+const connections = numberOption('--connections', 16);
 
 async function scenario(users) {
   const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-server-'));

@@ -99,6 +99,7 @@ export {
   verifyRecordHash,
 } from './run-record.js';
 export {
+  pickEnv,
   REDACTED_VALUE,
   redactSecretsInJson,
   redactSecretsInText,

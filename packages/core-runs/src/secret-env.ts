@@ -3,6 +3,19 @@ export const SECRET_ENV_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?K
 
 export const REDACTED_VALUE = '[REDACTED]';
 
+/** The named variables of `source` that are set: the whole environment a child process gets. */
+export function pickEnv(
+  source: Record<string, string | undefined>,
+  names: Iterable<string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = source[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 /**
  * The values of `names` in `env` that look secret (by name, 6+ characters),
  * longest first so a secret containing another is replaced whole.

@@ -1,3 +1,4 @@
+import { pickEnv } from '@sdetkit/core-runs';
 import type { AgentConfig } from '@sdetkit/policy';
 
 type McpServerConfig = AgentConfig['tools']['mcp']['servers'][string];
@@ -17,13 +18,7 @@ export function minimalEnv(
   server: McpServerConfig,
   env: Record<string, string | undefined> = process.env,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (env.PATH) out.PATH = env.PATH;
-  for (const name of server.env_allowlist) {
-    const value = env[name];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
+  return pickEnv(env, ['PATH', ...server.env_allowlist]);
 }
 
 export interface McpSession {

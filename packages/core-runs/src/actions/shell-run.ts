@@ -1,7 +1,7 @@
 import { splitShellWords } from '@sdetkit/policy';
 import { z } from 'zod';
 import { defineAction } from '../action-registry.js';
-import { redactSecretsInText, secretEnvValues } from '../secret-env.js';
+import { pickEnv, redactSecretsInText, secretEnvValues } from '../secret-env.js';
 
 const paramsSchema = z
   .strictObject({
@@ -48,12 +48,8 @@ export function shellChildEnv(
   source: NodeJS.ProcessEnv,
   allowlist: readonly string[],
 ): { env: Record<string, string>; secrets: string[] } {
-  const env: Record<string, string> = {};
   const names = new Set([...SHELL_BASE_ENV, ...allowlist]);
-  for (const name of names) {
-    const value = source[name];
-    if (value !== undefined) env[name] = value;
-  }
+  const env = pickEnv(source, names);
   return { env, secrets: secretEnvValues(env, names) };
 }
 
