@@ -14,24 +14,55 @@ const shared = {
   noExternal: [/.*/],
 } as const;
 
-// Two bundles: a small ESM entry (commander + the command table) that starts
-// fast for `--help` and usage errors, and the command implementations as one
-// CommonJS file that load-commands.ts runs with a V8 code cache.
+/**
+ * zod's classic API re-exports every locale (`z.locales`), and bundling the
+ * `z` namespace keeps and initializes all of them at start-up. sdetkit uses
+ * only the English messages zod installs by default, so the bundles get a
+ * locales module with just `en`.
+ */
+const englishOnlyZodLocales = {
+  name: 'zod-english-locale-only',
+  setup(build: {
+    onResolve: (
+      options: { filter: RegExp },
+      callback: (args: { path: string; importer: string }) => { path: string } | undefined,
+    ) => void;
+  }) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
+        ? { path: new URL('./src/zod-locales-en.ts', import.meta.url).pathname }
+        : undefined,
+    );
+  },
+};
+
+// Entry points (see README "How it starts fast"):
+// - bin/sdetkit (a shell script) starts dist/sdetkit.cjs, which runs dist/cli.cjs
+//   (commander and the command table) with a V8 code cache;
+// - dist/commands.cjs holds the command implementations, loaded the same way
+//   when a command runs; dist/extra-ca.cjs (undici) only for deferred CAs;
+// - dist/sdetkit.js keeps `node dist/sdetkit.js` working;
+// - dist/code-cache-tools.js serves scripts/build-code-cache.mjs.
 export default defineConfig([
   {
     ...shared,
-    entry: { sdetkit: 'src/sdetkit.ts', 'code-cache-tools': 'src/load-commands.ts' },
+    entry: { sdetkit: 'src/sdetkit.ts', 'code-cache-tools': 'src/code-cache-tools.ts' },
     format: ['esm'],
     clean: true,
-    define: { __SDETKIT_VERSION__: JSON.stringify(version) },
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __sdetkitCreateRequire } from 'node:module';\nconst require = __sdetkitCreateRequire(import.meta.url);",
-    },
+    banner: { js: '#!/usr/bin/env node' },
   },
   {
     ...shared,
-    entry: { commands: 'src/commands/index.ts' },
+    entry: {
+      sdetkit: 'src/entry.ts',
+      cli: 'src/main.ts',
+      commands: 'src/commands/index.ts',
+      'extra-ca': 'src/extra-ca-agent.ts',
+    },
     format: ['cjs'],
+    shims: true,
     outExtension: () => ({ js: '.cjs' }),
+    define: { __SDETKIT_VERSION__: JSON.stringify(version) },
+    esbuildPlugins: [englishOnlyZodLocales],
   },
 ]);

@@ -1,62 +1,31 @@
-import { readFileSync } from 'node:fs';
-import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+import { CODE_CACHE_SUFFIX, loadBundle } from './bundle-loader.js';
 
 export type Commands = typeof import('./commands/index.js');
 
-/** File names next to the built entry point. */
+/** File names next to the built entry points. */
 export const COMMANDS_BUNDLE = 'commands.cjs';
-export const CODE_CACHE_SUFFIX = '.v8cache';
+export const CLI_BUNDLE = 'cli.cjs';
 /**
- * Two caches of the same bundle: `core` is warmed by the everyday commands
- * (init, run, history, doctor) and stays small, so it deserializes fast;
- * `full` is warmed by every command.
+ * Two caches of the command bundle: `core` is warmed by the everyday
+ * commands (init, run, history, doctor) and stays small, so it deserializes
+ * fast; `full` is warmed by every command.
  */
 export type CacheProfile = 'core' | 'full';
-export function cacheFile(bundle: string, profile: CacheProfile): string {
-  return `${bundle}.${profile}${CODE_CACHE_SUFFIX}`;
+export function cacheFile(bundle: string, profile?: CacheProfile): string {
+  return profile === undefined ? `${bundle}${CODE_CACHE_SUFFIX}` : `${bundle}.${profile}${CODE_CACHE_SUFFIX}`;
 }
 
-/**
- * Loads the command bundle with V8's code cache (written at build time by
- * scripts/build-code-cache.mjs), which halves its start-up cost. A cache
- * from another Node.js or V8 build is rejected by V8 and simply ignored.
- * Code in the bundle must not use `import()` (a vm script has no module
- * loader); it loads built-ins lazily with `process.getBuiltinModule`.
- */
+/** The folder of the built bundles (this code runs from one of them). */
+export function distDir(): string {
+  return path.dirname(fileURLToPath(import.meta.url));
+}
+
+/** Loads the command implementations (dist/commands.cjs) with a code cache. */
 export function loadCommands(
   profile: CacheProfile = 'full',
-  bundle = fileURLToPath(new URL(`./${COMMANDS_BUNDLE}`, import.meta.url)),
+  bundle = path.join(distDir(), COMMANDS_BUNDLE),
 ): Commands {
-  const source = readFileSync(bundle, 'utf8');
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile(bundle, profile));
-  } catch {
-    cachedData = undefined;
-  }
-  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  const module = { exports: {} as Commands };
-  wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  return module.exports;
-}
-
-/**
- * Compiles and runs the bundle, lets `warmUp` exercise its commands so the
- * functions a typical run needs get compiled too, then returns V8's code
- * cache for all of it.
- */
-export async function createCodeCache(
-  bundle: string,
-  warmUp: (commands: Commands) => Promise<void>,
-): Promise<Buffer> {
-  const script = new vm.Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle });
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  const module = { exports: {} as Commands };
-  wrapper.call(module.exports, module.exports, createRequire(bundle), module, bundle, path.dirname(bundle));
-  await warmUp(module.exports);
-  return script.createCachedData();
+  return loadBundle<Commands>(bundle, cacheFile(bundle, profile));
 }

@@ -1,44 +1,5 @@
-import { CommanderError } from 'commander';
-import type { CommandResult } from './command-result.js';
-import { EXIT_OK, EXIT_USAGE, formatCliError } from './exit-codes.js';
-import { formatSortedJson } from './json-output.js';
-import { createProgram } from './program.js';
+// dist/sdetkit.js: `node dist/sdetkit.js ...` keeps working; it runs the same
+// CommonJS entry as bin/sdetkit (which also starts faster, see README).
+import { createRequire } from 'node:module';
 
-declare const __SDETKIT_VERSION__: string | undefined;
-
-async function emit(pending: Promise<CommandResult>): Promise<void> {
-  const result = await pending;
-  for (const warning of result.warnings ?? []) process.stderr.write(`agent warning: ${warning}\n`);
-  for (const note of result.notes ?? []) process.stderr.write(`${note}\n`);
-  process.stdout.write(result.raw ?? formatSortedJson(result.output));
-  process.exitCode = result.exitCode;
-}
-
-async function main(argv: string[]): Promise<void> {
-  const version = typeof __SDETKIT_VERSION__ === 'string' ? __SDETKIT_VERSION__ : '0.0.0-dev';
-  const program = createProgram(emit, version);
-  program.exitOverride().configureOutput({
-    outputError: (text, write) => write(`agent error: ${text.replace(/^error: /, '').trim()}\n`),
-  });
-  for (const command of program.commands) applyRecursively(command);
-  try {
-    await program.parseAsync(argv);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      const shownHelp = error.code === 'commander.helpDisplayed' || error.code === 'commander.version';
-      process.exitCode = shownHelp ? EXIT_OK : EXIT_USAGE;
-      return;
-    }
-    process.stderr.write(`${formatCliError(error)}\n`);
-    process.exitCode = EXIT_USAGE;
-  }
-}
-
-function applyRecursively(command: ReturnType<typeof createProgram>): void {
-  command.exitOverride().configureOutput({
-    outputError: (text, write) => write(`agent error: ${text.replace(/^error: /, '').trim()}\n`),
-  });
-  for (const child of command.commands) applyRecursively(child);
-}
-
-await main(process.argv);
+createRequire(import.meta.url)('./sdetkit.cjs');

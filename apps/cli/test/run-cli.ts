@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The built binary; turbo builds before tests run. */
 export const CLI = fileURLToPath(new URL('../dist/sdetkit.js', import.meta.url));
+/** The installed command (`bin` in package.json): a shell script that starts dist/sdetkit.cjs. */
+export const LAUNCHER = fileURLToPath(new URL('../bin/sdetkit', import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -14,12 +16,33 @@ export interface CliResult {
   json: unknown;
 }
 
-/** Runs `sdetkit ...args` in `cwd` as a real process with no TTY. */
+/** Runs `node dist/sdetkit.js ...args` in `cwd` as a real process with no TTY. */
 export function runCli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], cwd, { ...process.env, SOURCE_DATE_EPOCH: '', ...env });
+}
+
+/**
+ * Runs `bin/sdetkit ...args` as a user's shell would, with exactly `env`
+ * (plus PATH, so the launcher finds `node`).
+ */
+export function runLauncher(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return runProcess(LAUNCHER, args, cwd, { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env });
+}
+
+function runProcess(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, SOURCE_DATE_EPOCH: '', ...env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
