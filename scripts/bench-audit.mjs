@@ -4,10 +4,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { emitRows, median, numberOption, timeNode } from './bench-lib.mjs';
+import { emitRows, median, numberOption, timeSdetkit } from './bench-lib.mjs';
 
-const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
 const count = numberOption('--files', 10_000);
 const runs = numberOption('--runs', 5);
 
@@ -34,8 +32,8 @@ try {
   const samples = [];
   let report;
   for (let r = 0; r < runs + 1; r++) {
-    const sample = timeNode(
-      [cli, 'repo', 'audit', '--format', 'json', '--output', 'audit.json', '--fail-on', 'none'],
+    const sample = timeSdetkit(
+      ['repo', 'audit', '--format', 'json', '--output', 'audit.json', '--fail-on', 'none'],
       {
         cwd: root,
       },

@@ -1,27 +1,32 @@
-// Times whole `sdetkit` processes, median of 5 after a warm-up, in a
-// throw-away git workspace: `agent --help`, one `agent run`, `templates
-// run-all` over the catalog, `templates pack` and `agent demo`. Run after a build:
+// Times whole `sdetkit` processes (the installed command, apps/cli/bin/sdetkit),
+// median of 5 after a warm-up, in a throw-away git workspace: `agent --help`,
+// one `agent run`, `templates run-all` over the catalog, `templates pack` and
+// `agent demo`. Run after a build:
 //   node scripts/bench-cli.mjs
-// Node.js start-up alone is also timed, and everything is repeated without
-// NODE_EXTRA_CA_CERTS when it is set (loading extra CA certificates costs
-// every Node.js process tens of milliseconds on some machines).
+// Node.js start-up alone is also timed, `--help` and `run` also as
+// `node dist/sdetkit.js` (no launcher), and everything is repeated without
+// NODE_EXTRA_CA_CERTS when it is set (Node.js parses those certificates at
+// every start; the launcher defers that to the first HTTPS request).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitRows, median, option, timeNode } from './bench-lib.mjs';
+import { emitRows, median, option, timeNode, timeSdetkit } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
 const RUNS = Number(option('--runs', '5'));
 const task = 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","content":"x"}';
+// [name, how to time it, arguments]
 const cases = [
-  ['node -e 0 (baseline)', ['-e', '0']],
-  ['sdetkit agent --help', [cli, 'agent', '--help']],
-  ['sdetkit agent run', [cli, 'agent', 'run', task]],
-  ['sdetkit agent templates run-all', [cli, 'agent', 'templates', 'run-all']],
-  ['sdetkit agent templates pack', [cli, 'agent', 'templates', 'pack']],
-  ['sdetkit agent demo', [cli, 'agent', 'demo']],
+  ['node -e 0 (baseline)', timeNode, ['-e', '0']],
+  ['sdetkit agent --help', timeSdetkit, ['agent', '--help']],
+  ['sdetkit agent run', timeSdetkit, ['agent', 'run', task]],
+  ['node dist/sdetkit.js agent --help', timeNode, [cli, 'agent', '--help']],
+  ['node dist/sdetkit.js agent run', timeNode, [cli, 'agent', 'run', task]],
+  ['sdetkit agent templates run-all', timeSdetkit, ['agent', 'templates', 'run-all']],
+  ['sdetkit agent templates pack', timeSdetkit, ['agent', 'templates', 'pack']],
+  ['sdetkit agent demo', timeSdetkit, ['agent', 'demo']],
 ];
 
 const envs = [['environment as is', process.env]];
@@ -55,10 +60,10 @@ try {
   console.log(`| case | environment | median of ${RUNS} (ms) | peak RSS (MiB) |`);
   console.log('| --- | --- | ---: | ---: |');
   for (const [envName, env] of envs) {
-    for (const [name, args] of cases) {
+    for (const [name, time, args] of cases) {
       // agent demo exits 0 only when everything went as expected; the others must succeed.
-      timeNode(args, { cwd: workspace, env });
-      const samples = Array.from({ length: RUNS }, () => timeNode(args, { cwd: workspace, env }));
+      time(args, { cwd: workspace, env });
+      const samples = Array.from({ length: RUNS }, () => time(args, { cwd: workspace, env }));
       const ms = median(samples.map((s) => s.ms));
       const rss = Math.max(...samples.map((s) => s.rssMiB));
       console.log(`| ${name} | ${envName} | ${ms.toFixed(0)} | ${rss.toFixed(0)} |`);

@@ -5,15 +5,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createRunRecord,
   RUN_RECORD_SCHEMA_VERSION,
   serializeRunRecord,
 } from '../packages/core-runs/dist/index.js';
-import { emitRows, median, option, timeNode } from './bench-lib.mjs';
+import { emitRows, median, option, timeSdetkit } from './bench-lib.mjs';
 
-const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
 const runs = Number(option('--runs', '3'));
 const sizes = option('--records', '1000,10000,100000').split(',').map(Number);
 const format = option('--format', 'html');
@@ -96,7 +94,7 @@ function writeRecords(dir, from, to) {
 }
 
 function build(workspace) {
-  const { ms, rssMiB } = timeNode([cli, 'agent', 'dashboard', 'build', '--format', format], {
+  const { ms, rssMiB } = timeSdetkit(['agent', 'dashboard', 'build', '--format', format], {
     cwd: workspace,
   });
   return { ms, rss: rssMiB };

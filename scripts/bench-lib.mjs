@@ -22,13 +22,26 @@ export function peakRssMiB(stderr) {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
+/** The `sdetkit` command as installed (package.json `bin`): a shell script that starts Node.js. */
+export const SDETKIT = path.join(path.dirname(new URL(import.meta.url).pathname), '../apps/cli/bin/sdetkit');
+
 /**
  * Runs `node ...args` to completion and returns its wall time (ms), peak RSS
  * (MiB), exit status and output. Throws when the exit status is not `expect`.
  */
-export function timeNode(args, { cwd, env = process.env, expect = 0 } = {}) {
+export function timeNode(args, options = {}) {
+  return timeProcess(process.execPath, ['--require', RSS_PRELOAD, ...args], options);
+}
+
+/** `timeNode` for the `sdetkit` command itself (the preload goes in through NODE_OPTIONS). */
+export function timeSdetkit(args, { env = process.env, ...options } = {}) {
+  const nodeOptions = [env.NODE_OPTIONS, `--require ${RSS_PRELOAD}`].filter(Boolean).join(' ');
+  return timeProcess(SDETKIT, args, { ...options, env: { ...env, NODE_OPTIONS: nodeOptions } });
+}
+
+function timeProcess(command, args, { cwd, env = process.env, expect = 0 } = {}) {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, ['--require', RSS_PRELOAD, ...args], {
+  const result = spawnSync(command, args, {
     cwd,
     env,
     encoding: 'utf8',
@@ -36,7 +49,9 @@ export function timeNode(args, { cwd, env = process.env, expect = 0 } = {}) {
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== expect) {
-    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status}: ${String(result.stderr).slice(-2000)}`,
+    );
   }
   return { ms, rssMiB: peakRssMiB(result.stderr), stdout: result.stdout, stderr: result.stderr };
 }
