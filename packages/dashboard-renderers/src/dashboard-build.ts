@@ -1,11 +1,12 @@
 import { sha256Hex, writeFileAtomic } from '@sdetkit/core-runs';
 import { DEFAULT_WORKDIR, isSdetkitError } from '@sdetkit/policy';
-import { scanHistory } from './history-scan.js';
+import { problemsOf, scanHistoryTable } from './history-scan.js';
+import { createTableBuilder } from './history-table.js';
 import { renderCsv } from './render-csv.js';
 import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 import { renderMarkdown } from './render-markdown.js';
-import { type DashboardSummary, summarizeHistory } from './summarize-history.js';
+import { type DashboardSummary, summarizeTable, TASK_CLASSIFIER } from './summarize-history.js';
 import type { TimeWindow } from './time-window.js';
 
 export const DASHBOARD_FORMATS = ['json', 'md', 'html', 'csv'] as const;
@@ -72,18 +73,18 @@ export async function loadDashboardSummary(
     allowMissingHistory?: boolean;
   } = {},
 ): Promise<DashboardSummary> {
-  const scan = await scanHistory(history.absolute, {
+  const scan = await scanHistoryTable(history.absolute, {
     displayDir: history.relative,
     ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
   }).catch((error: unknown) => {
     if (options.allowMissingHistory && isSdetkitError(error) && error.code === 'not_found') {
-      return { rows: [], problems: [], stats: { files: 0, reused: 0, read: 0, workers: 0 } };
+      return { table: createTableBuilder(TASK_CLASSIFIER).build() };
     }
     throw error;
   });
-  return summarizeHistory(scan.rows, {
+  return summarizeTable(scan.table, {
     ...(options.window ? { window: options.window } : {}),
-    skipped: scan.problems,
+    skipped: problemsOf(scan.table, history.relative),
     generatedAt: options.generatedAt ?? null,
   });
 }

@@ -96,13 +96,44 @@ describe('scanHistory', () => {
     const result = await scan();
     expect(result.stats).toMatchObject({ read: 5, reused: 0 });
     expect(result.rows).toHaveLength(5);
+    // Rewritten whole, not appended to: the next build reuses everything.
+    expect(await scan()).toMatchObject({ stats: { read: 0, reused: 5 } });
   });
 
-  it('gives the same rows with worker threads as on one thread', async () => {
+  it('keeps appending new files as segments, then folds them into one', async () => {
+    await scan();
+    const indexFile = path.join(fixture.historyDir, SUMMARY_INDEX_FILE);
+    for (let i = 0; i < 40; i++) {
+      const added = fixtureRecord({
+        task: `run ${i}`,
+        captured_at: `2024-04-01T00:00:${String(i).padStart(2, '0')}Z`,
+      });
+      await writeFile(path.join(fixture.historyDir, `${added.hash}.json`), serializeRunRecord(added));
+      expect((await scan()).stats).toMatchObject({ read: 1, reused: 5 + i });
+      const lines = (await readFile(indexFile, 'utf8')).trimEnd().split('\n').length;
+      expect(lines).toBeLessThanOrEqual(1 + 32);
+    }
+    const last = await scan();
+    expect(last.stats).toMatchObject({ read: 0, reused: 45 });
+    expect(last.rows[0]![3]).toBe('run 39');
+  });
+
+  it('gives the same rows and problems with reader threads as on one thread, cold and warm', async () => {
+    for (let i = 0; i < 300; i++) {
+      const added = fixtureRecord({ task: `bulk ${i}`, captured_at: `2024-05-0${1 + (i % 9)}T00:00:00Z` });
+      await writeFile(path.join(fixture.historyDir, `${added.hash}.json`), serializeRunRecord(added));
+    }
+    await writeFile(path.join(fixture.historyDir, `${'f'.repeat(64)}.json`), '{"broken', 'utf8');
     const single = await scan({ useIndex: false, workers: 0 });
-    const threaded = await scan({ useIndex: false, workers: 2, workerThreshold: 1 });
-    expect(threaded.stats.workers).toBe(2);
+    const threaded = await scan({ workers: 2, workerThreshold: 1 });
+    expect(threaded.stats).toMatchObject({ workers: 2, read: 306 });
     expect(threaded.rows).toEqual(single.rows);
+    expect(threaded.problems).toEqual(single.problems);
+    // The index written from the threads' results serves the next build.
+    const warm = await scan({ workers: 2, workerThreshold: 1 });
+    expect(warm.stats).toMatchObject({ read: 0, reused: 306 });
+    expect(warm.rows).toEqual(single.rows);
+    expect(warm.problems).toEqual(single.problems);
   });
 
   it('does not follow a symlinked record out of the folder', async () => {

@@ -12,7 +12,27 @@ export {
   type WorkspaceFile,
 } from './dashboard-build.js';
 export { evaluateGate, type GateResult, type GateThresholds, parseSuccessRate } from './dashboard-gate.js';
-export { type HistoryScan, type HistoryScanProblem, type ScanOptions, scanHistory } from './history-scan.js';
+export {
+  type HistoryScan,
+  type HistoryScanProblem,
+  type HistoryTableScan,
+  problemsOf,
+  type ScanOptions,
+  scanHistory,
+  scanHistoryTable,
+} from './history-scan.js';
+export {
+  createTableBuilder,
+  decodeTable,
+  encodeTable,
+  type HistoryTable,
+  KIND_ERROR,
+  KIND_OK,
+  KIND_PROBLEM,
+  type NameLists,
+  type TableBuilder,
+  tableFromRows,
+} from './history-table.js';
 export { markdownCode } from './markdown-escape.js';
 export { renderCsv } from './render-csv.js';
 export { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
@@ -34,6 +54,7 @@ export {
   type RecordLine,
   SUMMARY_SCHEMA_VERSION,
   summarizeHistory,
+  summarizeTable,
   taskFamily,
   templateOfTask,
 } from './summarize-history.js';

@@ -3,37 +3,68 @@ import type { HistoryRow } from './scan-chunk.js';
 const POSITION_BITS = 2 ** 21;
 
 /**
- * Sorts rows newest first (`captured_at` descending, then hash ascending).
- * For up to two million rows it sorts packed numeric keys in a typed array,
- * several times faster than a comparator over strings.
+ * Orders `entries` (indices into the `capturedAt` and `files` columns)
+ * newest first: `captured_at` descending, then file name (the hash)
+ * ascending. For up to two million entries it sorts packed numeric keys in a
+ * typed array, several times faster than a comparator over strings.
  */
-export function sortNewestFirst(rows: HistoryRow[]): HistoryRow[] {
-  const n = rows.length;
-  if (n >= POSITION_BITS) return rows.sort(compareNewestFirst);
-  const keys = new Float64Array(n);
-  let newest = 0;
+export function newestFirstOrder(
+  entries: ArrayLike<number>,
+  capturedAt: readonly string[],
+  files: readonly string[],
+  /** `Date.parse(captured_at) / 1000` per entry, when already known. */
+  secondsOf?: ArrayLike<number>,
+): Uint32Array {
+  const n = entries.length;
+  const compare = (a: number, b: number) => {
+    const at = capturedAt[a] as string;
+    const bt = capturedAt[b] as string;
+    if (at !== bt) return at < bt ? 1 : -1;
+    const af = files[a] as string;
+    const bf = files[b] as string;
+    return af < bf ? -1 : af > bf ? 1 : 0;
+  };
+  if (n >= POSITION_BITS) return Uint32Array.from(entries).sort(compare);
   const seconds = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = Date.parse(rows[i]![1]) / 1000;
-    seconds[i] = s;
+  let newest = 0;
+  let comparable = true;
+  for (let k = 0; k < n; k++) {
+    const entry = entries[k] as number;
+    const s = secondsOf ? (secondsOf[entry] as number) : Date.parse(capturedAt[entry] as string) / 1000;
+    if (Number.isNaN(s)) comparable = false;
+    seconds[k] = s;
     if (s > newest) newest = s;
   }
-  for (let i = 0; i < n; i++) keys[i] = (newest - seconds[i]!) * POSITION_BITS + i;
+  // A timestamp the Date parser rejects (e.g. month 13) cannot be packed.
+  if (!comparable) return Uint32Array.from(entries).sort(compare);
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = (newest - (seconds[k] as number)) * POSITION_BITS + k;
   keys.sort();
-  const sorted: HistoryRow[] = new Array(n);
-  for (let k = 0; k < n; k++) sorted[k] = rows[keys[k]! % POSITION_BITS]!;
-  // Equal timestamps: order by hash so the result does not depend on input order.
+  const sorted = new Uint32Array(n);
+  for (let k = 0; k < n; k++) sorted[k] = entries[(keys[k] as number) % POSITION_BITS] as number;
+  // Equal timestamps (equal high parts of the keys): order by file name so
+  // the result does not depend on input order.
   let start = 0;
+  let startSecond = Math.floor((keys[0] as number) / POSITION_BITS);
   for (let k = 1; k <= n; k++) {
-    if (k === n || sorted[k]![1] !== sorted[start]![1]) {
-      if (k - start > 1) {
-        const run = sorted.slice(start, k).sort(compareNewestFirst);
-        for (let r = 0; r < run.length; r++) sorted[start + r] = run[r]!;
-      }
+    const second = k === n ? -1 : Math.floor((keys[k] as number) / POSITION_BITS);
+    if (second !== startSecond) {
+      if (k - start > 1) sorted.subarray(start, k).sort(compare);
       start = k;
+      startSecond = second;
     }
   }
   return sorted;
+}
+
+/** Sorts rows newest first (`captured_at` descending, then hash ascending). */
+export function sortNewestFirst(rows: HistoryRow[]): HistoryRow[] {
+  const order = newestFirstOrder(
+    Uint32Array.from(rows.keys()),
+    rows.map((row) => row[1]),
+    rows.map((row) => row[0]),
+  );
+  return Array.from(order, (i) => rows[i] as HistoryRow);
 }
 
 export function compareNewestFirst(a: HistoryRow, b: HistoryRow): number {

@@ -1,6 +1,8 @@
+import type { HistoryTable, TableBuilder } from './history-table.js';
+
 /**
- * One summarized history file as a compact tuple (cheap to clone between
- * threads, store in the summary index and hold 100,000 of):
+ * One summarized history file as a tuple (what `scanHistory` returns; the
+ * scan itself works on a `HistoryTable`):
  * `[file, captured_at, status, task, actions, workers, approved, denied,
  * failed_after_approval, size, mtime_ms]`, where `file` is `<hash>.json`.
  */
@@ -33,15 +35,14 @@ export function rowHash(row: HistoryRow): string {
 }
 
 /**
- * Reads and checks the files `names` in `dir`. Returns JSON text of one
- * scan entry per name, in order (JSON crosses threads as one string copy).
+ * Reads and checks the files `names` in `dir` into `table` (a
+ * `createTableBuilder()`), one entry per name, in order.
  *
  * Runs in worker threads from its own source text, so it must not refer to
  * anything outside its body: no imports, no helpers.
  */
-export function scanChunk(dir: string, names: string[]): string {
+export function scanChunk(dir: string, names: string[], table: TableBuilder): HistoryTable {
   const fs = process.getBuiltinModule('node:fs');
-  const out: unknown[] = [];
   let buffer = Buffer.allocUnsafe(64 * 1024);
   const hexHash = /^[0-9a-f]{64}$/;
   const timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -53,7 +54,7 @@ export function scanChunk(dir: string, names: string[]): string {
       const stat = fs.fstatSync(fd);
       const size = stat.size;
       const mtime = stat.mtimeMs;
-      const problem = (reason: string) => out.push([name, size, mtime, reason]);
+      const problem = (reason: string) => table.addProblem(name, size, mtime, reason);
       if (!stat.isFile()) {
         problem('not a regular file');
         continue;
@@ -128,26 +129,23 @@ export function scanChunk(dir: string, names: string[]): string {
         problem('not a run record: actions');
         continue;
       }
-      out.push([
-        name,
+      table.addRun(name, size, mtime, {
         capturedAt,
         status,
         task,
-        actionIds,
+        actions: actionIds,
         workers,
         approved,
         denied,
         failedAfterApproval,
-        size,
-        mtime,
-      ]);
+      });
     } catch (error) {
-      out.push([name, -1, -1, `unreadable (${(error as { code?: string }).code ?? 'error'})`]);
+      table.addProblem(name, -1, -1, `unreadable (${(error as { code?: string }).code ?? 'error'})`);
     } finally {
       if (fd >= 0) fs.closeSync(fd);
     }
   }
-  return JSON.stringify(out);
+  return table.build();
 }
 
 /**

@@ -1,4 +1,13 @@
 import type { HistoryScanProblem } from './history-scan.js';
+import {
+  FAMILIES,
+  type HistoryTable,
+  KIND_OK,
+  KIND_PROBLEM,
+  type TaskClassifier,
+  tableFromRows,
+} from './history-table.js';
+import { newestFirstOrder } from './newest-first.js';
 import type { HistoryRow } from './scan-chunk.js';
 import { inWindow, type TimeWindow } from './time-window.js';
 
@@ -69,6 +78,9 @@ export function taskFamily(task: string): string {
   return 'free-text';
 }
 
+/** How history tables classify tasks (built into each table, so summaries do not redo it). */
+export const TASK_CLASSIFIER: TaskClassifier = { taskFamily, templateOfTask };
+
 function topOf(counts: Map<string, number>, limit = TOP_LIMIT): NameCount[] {
   return [...counts]
     .map(([name, count]) => ({ name, count }))
@@ -80,18 +92,36 @@ function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
+/** Names with a non-zero count (a name can occur twice in a merged dictionary). */
+function counted(names: readonly string[], counts: Float64Array): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let id = 0; id < names.length; id++) {
+    const count = counts[id] as number;
+    if (count > 0) out.set(names[id] as string, (out.get(names[id] as string) ?? 0) + count);
+  }
+  return out;
+}
+
 /**
- * Summarizes history rows (newest first) inside a time window. One pass,
- * no record held beyond its summary line.
+ * Summarizes history rows inside a time window (rows in any order; the
+ * summary lists runs newest first).
  */
 export function summarizeHistory(
   rows: readonly HistoryRow[],
   options: { window?: TimeWindow; skipped?: HistoryScanProblem[]; generatedAt?: string | null } = {},
 ): DashboardSummary {
+  return summarizeTable(tableFromRows(rows, TASK_CLASSIFIER), options);
+}
+
+/** `summarizeHistory` over a table (problem entries are left to `options.skipped`). */
+export function summarizeTable(
+  table: HistoryTable,
+  options: { window?: TimeWindow; skipped?: HistoryScanProblem[]; generatedAt?: string | null } = {},
+): DashboardSummary {
   const window = options.window ?? { since: null, until: null };
+  const actionCounts = new Float64Array(table.actions.names.length);
+  const workerCounts = new Float64Array(table.workers.names.length);
   const templates = new Map<string, number>();
-  const actions = new Map<string, number>();
-  const workers = new Map<string, number>();
   const families = new Map<string, number>();
   const days = new Map<string, { runs: number; failures: number }>();
   const approvals = { approved: 0, denied: 0, failed_after_approval: 0 };
@@ -101,37 +131,49 @@ export function summarizeHistory(
   let streak = 0;
   let streakOpen = true;
 
-  for (const row of rows) {
-    const [file, capturedAt, status, task, rowActions, rowWorkers, approved, denied, failedAfterApproval] =
-      row;
-    if (!inWindow(capturedAt, window)) continue;
-    const hash = file.slice(0, -5);
-    records.push({ hash, captured_at: capturedAt, status, task, action_count: rowActions.length });
+  const runs: number[] = [];
+  for (let i = 0; i < table.kind.length; i++)
+    if (table.kind[i] !== KIND_PROBLEM && inWindow(table.capturedAt[i] as string, window)) runs.push(i);
+  const { actions, workers } = table;
+  const familyCounts = new Float64Array(FAMILIES.length + 1);
+  let lastDayNumber = Number.NaN;
+  let bucket = { runs: 0, failures: 0 };
+  for (const i of newestFirstOrder(runs, table.capturedAt, table.files, table.seconds)) {
+    const capturedAt = table.capturedAt[i] as string;
+    const task = table.task[i] as string;
+    const status = table.kind[i] === KIND_OK ? 'ok' : 'error';
+    const hash = (table.files[i] as string).slice(0, -5);
+    const actionStart = actions.start[i] as number;
+    const actionEnd = actions.start[i + 1] as number;
+    records.push({ hash, captured_at: capturedAt, status, task, action_count: actionEnd - actionStart });
     const ok = status === 'ok';
     if (ok) success++;
     else failures.push({ hash, captured_at: capturedAt, task, status });
     if (streakOpen && ok) streak++;
     else streakOpen = false;
-    const family = taskFamily(task);
-    bump(families, family);
-    if (family === 'template') {
-      const template = templateOfTask(task);
-      if (template) bump(templates, template);
-    }
-    for (const action of rowActions) bump(actions, action);
-    for (const worker of rowWorkers) bump(workers, worker);
-    approvals.approved += approved;
-    approvals.denied += denied;
-    approvals.failed_after_approval += failedAfterApproval;
-    const day = capturedAt.slice(0, 10);
-    let bucket = days.get(day);
-    if (!bucket) {
-      bucket = { runs: 0, failures: 0 };
+    (familyCounts[table.family[i] as number] as number)++;
+    const template = table.template[i] as string;
+    if (template !== '') bump(templates, template);
+    for (let k = actionStart; k < actionEnd; k++) (actionCounts[actions.ids[k] as number] as number)++;
+    for (let k = workers.start[i] as number; k < (workers.start[i + 1] as number); k++)
+      (workerCounts[workers.ids[k] as number] as number)++;
+    approvals.approved += table.approved[i] as number;
+    approvals.denied += table.denied[i] as number;
+    approvals.failed_after_approval += table.failedAfterApproval[i] as number;
+    // Runs come newest first, so a day's runs are consecutive: look the day up only when it changes.
+    const dayNumber = Math.floor((table.seconds[i] as number) / 86_400);
+    if (dayNumber !== lastDayNumber || Number.isNaN(dayNumber)) {
+      lastDayNumber = dayNumber;
+      const day = capturedAt.slice(0, 10);
+      bucket = days.get(day) ?? { runs: 0, failures: 0 };
       days.set(day, bucket);
     }
     bucket.runs++;
     if (!ok) bucket.failures++;
   }
+  for (let code = 0; code < FAMILIES.length; code++)
+    if ((familyCounts[code] as number) > 0)
+      families.set(FAMILIES[code] as string, familyCounts[code] as number);
 
   const total = records.length;
   const series = [...days]
@@ -156,8 +198,8 @@ export function summarizeHistory(
       success_streak: streak,
     },
     top_templates: topOf(templates),
-    top_actions: topOf(actions),
-    workers: topOf(workers, Number.POSITIVE_INFINITY),
+    top_actions: topOf(counted(actions.names, actionCounts)),
+    workers: topOf(counted(workers.names, workerCounts), Number.POSITIVE_INFINITY),
     task_families: topOf(families, Number.POSITIVE_INFINITY),
     approvals,
     failures,

@@ -1,63 +1,50 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '@sdetkit/core-runs';
-import type { ScanEntry } from './scan-chunk.js';
+import { decodeTable, type HistoryTable } from './history-table.js';
 
 /** Lives inside the history folder; readers of history skip dot files. */
 export const SUMMARY_INDEX_FILE = '.sdetkit-summary-index.jsonl';
-const HEADER = '{"sdetkit_summary_index":4}';
+const HEADER = '{"sdetkit_summary_index":5}';
 
 /**
- * Loads the summary index: a header line, then lines of comma-separated
- * scan entries (a full write is one line; each append adds a line). A missing, corrupt, truncated or
- * foreign index is treated as empty: it is a cache, never a source of truth,
- * and size and mtime decide whether an entry is reused.
+ * Loads the summary index: a header line, then one line per segment, each a
+ * table of scanned files as `encodeTable` writes it (a full write is one
+ * segment, or one per reader thread; each append adds one). A missing,
+ * corrupt, truncated or foreign index is treated as empty: it is a cache,
+ * never a source of truth, and size and mtime decide whether an entry is
+ * reused.
  */
-export async function loadSummaryIndex(historyDir: string): Promise<ScanEntry[]> {
-  const entries: ScanEntry[] = [];
+export async function loadSummaryIndex(historyDir: string): Promise<HistoryTable[]> {
   let text: string;
   try {
     text = await readFile(path.join(historyDir, SUMMARY_INDEX_FILE), 'utf8');
   } catch {
-    return entries;
+    return [];
   }
-  if (!text.startsWith(`${HEADER}\n`) || !text.endsWith('\n')) return entries;
+  if (!text.startsWith(`${HEADER}\n`) || !text.endsWith('\n')) return [];
   const body = text.slice(HEADER.length + 1, -1);
-  if (body === '') return entries;
-  let list: unknown;
+  if (body === '') return [];
   try {
-    // One parse of the whole body is far faster than one per line.
-    list = JSON.parse(`[${body.replaceAll('\n', ',')}]`);
+    return body.split('\n').map(decodeTable);
   } catch {
-    return entries;
+    return [];
   }
-  for (const entry of list as ScanEntry[]) {
-    if (!Array.isArray(entry) || (entry.length !== 4 && entry.length !== 11) || typeof entry[0] !== 'string')
-      return [];
-  }
-  return list as ScanEntry[];
 }
 
-/** One index line: entries as JSON, comma-separated (what `JSON.stringify(list)` holds between its brackets). */
-export function indexLine(entries: readonly ScanEntry[]): string {
-  return JSON.stringify(entries).slice(1, -1);
+/** Rewrites the whole index atomically from encoded tables (`encodeTable`). */
+export async function saveSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
+  const body = segments.map((segment) => `${segment}\n`).join('');
+  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), `${HEADER}\n${body}`);
 }
 
 /**
- * Rewrites the whole index atomically from index lines (see `indexLine`).
- * Entries of unreadable files (size -1) may be included: they never match a
- * later stat, so those files are simply read again.
+ * Appends encoded tables of new files, one line each. A crash mid-append
+ * leaves a truncated last line, which makes the next load discard the index.
  */
-export async function saveSummaryIndex(historyDir: string, lineTexts: readonly string[]): Promise<void> {
-  const body = lineTexts.filter((line) => line !== '').join('\n');
-  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), `${HEADER}\n${body}${body ? '\n' : ''}`);
-}
-
-/**
- * Appends one line of entries for new files. A crash mid-append leaves a
- * truncated last line, which makes the next load discard the index.
- */
-export async function appendSummaryIndex(historyDir: string, entries: readonly ScanEntry[]): Promise<void> {
-  if (entries.length > 0)
-    await appendFile(path.join(historyDir, SUMMARY_INDEX_FILE), `${indexLine(entries)}\n`);
+export async function appendSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
+  await appendFile(
+    path.join(historyDir, SUMMARY_INDEX_FILE),
+    segments.map((segment) => `${segment}\n`).join(''),
+  );
 }

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import {
+  concatTables,
+  createTableBuilder,
+  decodeTable,
+  encodeTable,
+  entryAsRow,
+  type HistoryTable,
+  selectEntries,
+} from './history-table.js';
+import { TASK_CLASSIFIER } from './summarize-history.js';
+
+function sample(prefix: string): HistoryTable {
+  const builder = createTableBuilder(TASK_CLASSIFIER);
+  builder.addRun(`${prefix}1.json`, 10, 1.5, {
+    capturedAt: '2024-03-01T10:00:00Z',
+    status: 'ok',
+    task: 'template:release-readiness --dry-run',
+    actions: ['fs.write', 'report.build'],
+    workers: ['worker-1', 'worker-2'],
+    approved: 1,
+    denied: 0,
+    failedAfterApproval: 0,
+  });
+  builder.addProblem(`${prefix}2.json`, 3, 2.25, 'not valid JSON');
+  builder.addRun(`${prefix}3.json`, 12, 3, {
+    capturedAt: '2024-02-30T00:00:00Z',
+    status: 'error',
+    task: `say "hi"\n\u00e9\u{1f600}`,
+    actions: [prefix === 'a' ? 'shell.run' : 'fs.read'],
+    workers: ['worker-1'],
+    approved: 2,
+    denied: 1,
+    failedAfterApproval: 1,
+  });
+  return builder.build();
+}
+
+const rows = (table: HistoryTable) => table.files.map((_, i) => entryAsRow(table, i));
+
+describe('history tables', () => {
+  it('keep what was added, with the task family and template worked out', () => {
+    const table = sample('a');
+    expect(rows(table)).toEqual([
+      [
+        'a1.json',
+        '2024-03-01T10:00:00Z',
+        'ok',
+        'template:release-readiness --dry-run',
+        ['fs.write', 'report.build'],
+        ['worker-1', 'worker-2'],
+        1,
+        0,
+        0,
+        10,
+        1.5,
+      ],
+      ['a2.json', 3, 2.25, 'not valid JSON'],
+      [
+        'a3.json',
+        '2024-02-30T00:00:00Z',
+        'error',
+        `say "hi"\n\u00e9\u{1f600}`,
+        ['shell.run'],
+        ['worker-1'],
+        2,
+        1,
+        1,
+        12,
+        3,
+      ],
+    ]);
+    expect([...table.family]).toEqual([1, 3, 2]);
+    expect(table.template).toEqual(['release-readiness', '', '']);
+    expect(table.seconds[0]).toBe(Date.parse('2024-03-01T10:00:00Z') / 1000);
+    expect(Number.isNaN(table.seconds[1])).toBe(true);
+  });
+
+  it('survive encoding (one JSON line) unchanged', () => {
+    const table = sample('a');
+    const text = encodeTable(table);
+    expect(text).not.toContain('\n');
+    const decoded = decodeTable(text);
+    expect(rows(decoded)).toEqual(rows(table));
+    expect([...decoded.family]).toEqual([...table.family]);
+    expect(decoded.template).toEqual(table.template);
+    expect(Number.isNaN(decoded.seconds[1])).toBe(true);
+  });
+
+  it('reject text that is not an encoded table', () => {
+    const good = JSON.parse(encodeTable(sample('a'))) as Record<string, unknown>;
+    const broken: Record<string, unknown>[] = [
+      { ...good, n: 4 },
+      { ...good, kind: [0, 7, 1] },
+      { ...good, files: ['a1.json', 2, 'a3.json'] },
+      { ...good, size: [1, 2] },
+      { ...good, actions: { names: ['x'], start: [0, 1, 1, 9], ids: [0] } },
+      { ...good, workers: { names: ['x'], start: [0, 1, 1, 1], ids: [5] } },
+    ];
+    for (const value of broken) expect(() => decodeTable(JSON.stringify(value))).toThrow(/^table: /);
+    expect(() => decodeTable('[1,2]')).toThrow();
+    expect(() => decodeTable('{"n":')).toThrow();
+  });
+
+  it('select and concatenate entries, merging the action and worker names', () => {
+    const a = sample('a');
+    const b = sample('b');
+    const picked = selectEntries(a, Uint8Array.from([1, 0, 1]));
+    expect(rows(picked)).toEqual([rows(a)[0], rows(a)[2]]);
+    const both = concatTables([picked, b]);
+    expect(rows(both)).toEqual([rows(a)[0], rows(a)[2], ...rows(b)]);
+    expect(both.actions.names.sort()).toEqual(['fs.read', 'fs.write', 'report.build', 'shell.run']);
+    expect(concatTables([b])).toBe(b);
+  });
+});

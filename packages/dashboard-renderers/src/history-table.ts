@@ -1,0 +1,422 @@
+import type { HistoryProblemRow, HistoryRow } from './scan-chunk.js';
+
+/**
+ * Summaries of history files, column by column. A history folder of 100,000
+ * records is three string columns and a few typed arrays here, instead of
+ * 100,000 small arrays and objects: cheaper to build, to pass between
+ * threads, to store in the summary index and to summarize.
+ *
+ * Entry `i` is one file. `kind[i]` says what it is: a run that ended `ok`
+ * (`KIND_OK`), one that ended in `error` (`KIND_ERROR`), or a file that could
+ * not be summarized (`KIND_PROBLEM`, with `reason[i]`). Run fields of a
+ * problem entry are empty, and `reason` of a run is `''`.
+ */
+export interface HistoryTable {
+  /** `<hash>.json` for a run; any file name for a problem. */
+  files: string[];
+  size: number[];
+  mtime: number[];
+  kind: Uint8Array;
+  capturedAt: string[];
+  /** `captured_at` in seconds since the epoch (NaN for a problem, or a date the parser rejects). */
+  seconds: Float64Array;
+  task: string[];
+  /** The task's family: `FAMILIES[family[i]]` (`FAMILY_NONE` for a problem). */
+  family: Uint8Array;
+  /** The template a `template:<id>` task names, or `''`. */
+  template: string[];
+  reason: string[];
+  approved: Uint32Array;
+  denied: Uint32Array;
+  failedAfterApproval: Uint32Array;
+  /** Action ids of each run, in record order. */
+  actions: NameLists;
+  /** `worker_id`s of each run's actions, in record order. */
+  workers: NameLists;
+}
+
+/** Lists of names per entry: entry `i` holds `names[ids[k]]` for `k` in `start[i]..start[i+1]`. */
+export interface NameLists {
+  names: string[];
+  start: Uint32Array;
+  ids: Uint32Array;
+}
+
+export const KIND_OK = 0;
+export const KIND_ERROR = 1;
+export const KIND_PROBLEM = 2;
+
+/** Task families by code (see `taskFamily` in summarize-history.ts). */
+export const FAMILIES = ['action', 'template', 'free-text'] as const;
+export const FAMILY_NONE = 3;
+
+/** How a builder classifies tasks (summarize-history.ts passes its `taskFamily` and `templateOfTask`). */
+export interface TaskClassifier {
+  taskFamily(task: string): string;
+  templateOfTask(task: string): string | null;
+}
+
+/** What `createTableBuilder` returns (see there). */
+export interface TableBuilder {
+  addRun(
+    file: string,
+    size: number,
+    mtime: number,
+    run: {
+      capturedAt: string;
+      status: 'ok' | 'error';
+      task: string;
+      actions: readonly string[];
+      workers: readonly string[];
+      approved: number;
+      denied: number;
+      failedAfterApproval: number;
+    },
+  ): void;
+  addProblem(file: string, size: number, mtime: number, reason: string): void;
+  build(): HistoryTable;
+}
+
+/**
+ * Builds a table one entry at a time. Runs in worker threads from its own
+ * source text (see history-scan.ts), so it must not refer to anything
+ * outside its body.
+ */
+export function createTableBuilder(classify: TaskClassifier): TableBuilder {
+  const families = ['action', 'template', 'free-text'];
+  const files: string[] = [];
+  const size: number[] = [];
+  const mtime: number[] = [];
+  const kind: number[] = [];
+  const capturedAt: string[] = [];
+  const seconds: number[] = [];
+  const task: string[] = [];
+  const family: number[] = [];
+  const template: string[] = [];
+  const reason: string[] = [];
+  const approved: number[] = [];
+  const denied: number[] = [];
+  const failedAfterApproval: number[] = [];
+  const lists = () => ({
+    names: [] as string[],
+    idOf: new Map<string, number>(),
+    start: [0],
+    ids: [] as number[],
+  });
+  const actions = lists();
+  const workers = lists();
+  const push = (list: ReturnType<typeof lists>, name: string) => {
+    let id = list.idOf.get(name);
+    if (id === undefined) {
+      id = list.names.length;
+      list.names.push(name);
+      list.idOf.set(name, id);
+    }
+    list.ids.push(id);
+  };
+  const entry = (file: string, fileSize: number, fileMtime: number, entryKind: number) => {
+    files.push(file);
+    size.push(fileSize);
+    mtime.push(fileMtime);
+    kind.push(entryKind);
+  };
+  const finishLists = () => {
+    actions.start.push(actions.ids.length);
+    workers.start.push(workers.ids.length);
+  };
+  const freeze = (list: ReturnType<typeof lists>) => ({
+    names: list.names,
+    start: Uint32Array.from(list.start),
+    ids: Uint32Array.from(list.ids),
+  });
+  return {
+    addRun(file, fileSize, fileMtime, run) {
+      entry(file, fileSize, fileMtime, run.status === 'ok' ? 0 : 1);
+      capturedAt.push(run.capturedAt);
+      seconds.push(Date.parse(run.capturedAt) / 1000);
+      task.push(run.task);
+      const code = families.indexOf(classify.taskFamily(run.task));
+      family.push(code < 0 ? 3 : code);
+      template.push(code === 1 ? (classify.templateOfTask(run.task) ?? '') : '');
+      reason.push('');
+      approved.push(run.approved);
+      denied.push(run.denied);
+      failedAfterApproval.push(run.failedAfterApproval);
+      for (const name of run.actions) push(actions, name);
+      for (const name of run.workers) push(workers, name);
+      finishLists();
+    },
+    addProblem(file, fileSize, fileMtime, why) {
+      entry(file, fileSize, fileMtime, 2);
+      capturedAt.push('');
+      seconds.push(Number.NaN);
+      task.push('');
+      family.push(3);
+      template.push('');
+      reason.push(why);
+      approved.push(0);
+      denied.push(0);
+      failedAfterApproval.push(0);
+      finishLists();
+    },
+    build() {
+      return {
+        files,
+        size,
+        mtime,
+        kind: Uint8Array.from(kind),
+        capturedAt,
+        seconds: Float64Array.from(seconds),
+        task,
+        family: Uint8Array.from(family),
+        template,
+        reason,
+        approved: Uint32Array.from(approved),
+        denied: Uint32Array.from(denied),
+        failedAfterApproval: Uint32Array.from(failedAfterApproval),
+        actions: freeze(actions),
+        workers: freeze(workers),
+      };
+    },
+  };
+}
+
+/**
+ * A table as one JSON text: one array per column, so parsing it creates
+ * the strings and numbers and a handful of arrays, not objects per entry. Used for the summary index and for results
+ * crossing threads. Runs in worker threads from its own source text: no
+ * outside references.
+ */
+export function encodeTable(table: HistoryTable): string {
+  const lists = (list: NameLists) => ({ names: list.names, start: [...list.start], ids: [...list.ids] });
+  return JSON.stringify({
+    n: table.files.length,
+    files: table.files,
+    size: table.size,
+    mtime: table.mtime,
+    kind: [...table.kind],
+    captured_at: table.capturedAt,
+    seconds: [...table.seconds].map((x) => (Number.isNaN(x) ? null : x)),
+    task: table.task,
+    family: [...table.family],
+    template: table.template,
+    reason: table.reason,
+    approved: [...table.approved],
+    denied: [...table.denied],
+    failed_after_approval: [...table.failedAfterApproval],
+    actions: lists(table.actions),
+    workers: lists(table.workers),
+  });
+}
+
+/** Parses `encodeTable` output; throws on anything else (callers treat that as no table). */
+export function decodeTable(text: string): HistoryTable {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const n = raw.n;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('table: n');
+  const numbers = (key: string, length = n): number[] => {
+    const value = raw[key];
+    if (!Array.isArray(value) || value.length !== length || !value.every((x) => typeof x === 'number'))
+      throw new Error(`table: ${key}`);
+    return value as number[];
+  };
+  const nullableNumbers = (key: string): (number | null)[] => {
+    const value = raw[key];
+    if (
+      !Array.isArray(value) ||
+      value.length !== n ||
+      !value.every((x) => x === null || typeof x === 'number')
+    )
+      throw new Error(`table: ${key}`);
+    return value as (number | null)[];
+  };
+  const strings = (key: string): string[] => {
+    const value = raw[key];
+    if (!Array.isArray(value) || value.length !== n) throw new Error(`table: ${key}`);
+    for (let i = 0; i < n; i++) if (typeof value[i] !== 'string') throw new Error(`table: ${key}`);
+    return value as string[];
+  };
+  const lists = (key: string): NameLists => {
+    const value = raw[key] as { names?: unknown; start?: unknown; ids?: unknown } | null;
+    const names = value?.names;
+    if (!Array.isArray(names) || !names.every((x) => typeof x === 'string')) throw new Error(`table: ${key}`);
+    const start = value?.start;
+    const ids = value?.ids;
+    if (!Array.isArray(start) || start.length !== n + 1 || !Array.isArray(ids))
+      throw new Error(`table: ${key}`);
+    const startArray = Uint32Array.from(start as number[]);
+    const idArray = Uint32Array.from(ids as number[]);
+    for (let i = 0; i < n; i++)
+      if ((startArray[i] as number) > (startArray[i + 1] as number)) throw new Error(`table: ${key}`);
+    if (startArray[0] !== 0 || startArray[n] !== idArray.length || idArray.some((id) => id >= names.length))
+      throw new Error(`table: ${key}`);
+    return { names: names as string[], start: startArray, ids: idArray };
+  };
+  const kind = Uint8Array.from(numbers('kind'));
+  if (kind.some((k) => k > KIND_PROBLEM)) throw new Error('table: kind');
+  const family = Uint8Array.from(numbers('family'));
+  if (family.some((f) => f > FAMILY_NONE)) throw new Error('table: family');
+  return {
+    files: strings('files'),
+    size: numbers('size'),
+    mtime: numbers('mtime'),
+    kind,
+    capturedAt: strings('captured_at'),
+    seconds: Float64Array.from(nullableNumbers('seconds'), (x) => x ?? Number.NaN),
+    task: strings('task'),
+    family,
+    template: strings('template'),
+    reason: strings('reason'),
+    approved: Uint32Array.from(numbers('approved')),
+    denied: Uint32Array.from(numbers('denied')),
+    failedAfterApproval: Uint32Array.from(numbers('failed_after_approval')),
+    actions: lists('actions'),
+    workers: lists('workers'),
+  };
+}
+
+/** The names of entry `i` in `lists`. */
+export function namesOf(lists: NameLists, i: number): string[] {
+  const out: string[] = [];
+  const end = lists.start[i + 1] as number;
+  for (let k = lists.start[i] as number; k < end; k++)
+    out.push(lists.names[lists.ids[k] as number] as string);
+  return out;
+}
+
+/** A table of rows (the `scanHistory` form). */
+export function tableFromRows(rows: readonly HistoryRow[], classify: TaskClassifier): HistoryTable {
+  const builder = createTableBuilder(classify);
+  for (const row of rows) {
+    const [
+      file,
+      capturedAt,
+      status,
+      task,
+      actions,
+      workers,
+      approved,
+      denied,
+      failedAfterApproval,
+      size,
+      mtime,
+    ] = row;
+    builder.addRun(file, size, mtime, {
+      capturedAt,
+      status,
+      task,
+      actions,
+      workers,
+      approved,
+      denied,
+      failedAfterApproval,
+    });
+  }
+  return builder.build();
+}
+
+/** Entry `i` of `table` as a row (for a run) or a problem row. */
+export function entryAsRow(table: HistoryTable, i: number): HistoryRow | HistoryProblemRow {
+  const file = table.files[i] as string;
+  const size = table.size[i] as number;
+  const mtime = table.mtime[i] as number;
+  if (table.kind[i] === KIND_PROBLEM) return [file, size, mtime, table.reason[i] as string];
+  return [
+    file,
+    table.capturedAt[i] as string,
+    table.kind[i] === KIND_OK ? 'ok' : 'error',
+    table.task[i] as string,
+    namesOf(table.actions, i),
+    namesOf(table.workers, i),
+    table.approved[i] as number,
+    table.denied[i] as number,
+    table.failedAfterApproval[i] as number,
+    size,
+    mtime,
+  ];
+}
+
+const KEYS_OF_STRING_COLUMNS = ['files', 'capturedAt', 'task', 'template', 'reason'] as const;
+const KEYS_OF_NUMBER_COLUMNS = ['size', 'mtime'] as const;
+const KEYS_OF_TYPED_COLUMNS = [
+  'kind',
+  'seconds',
+  'family',
+  'approved',
+  'denied',
+  'failedAfterApproval',
+] as const;
+
+/** The entries of `table` whose `keep` flag is 1, column by column. */
+export function selectEntries(table: HistoryTable, keep: Uint8Array): HistoryTable {
+  const pick = <T>(column: ArrayLike<T> & { filter(f: (value: T, i: number) => boolean): unknown }) =>
+    column.filter((_, i) => keep[i] === 1);
+  const out = {} as Record<string, unknown>;
+  for (const key of [...KEYS_OF_STRING_COLUMNS, ...KEYS_OF_NUMBER_COLUMNS, ...KEYS_OF_TYPED_COLUMNS])
+    out[key] = pick(table[key] as never);
+  const lists = (from: NameLists): NameLists => {
+    const start = [0];
+    const ids: number[] = [];
+    for (let i = 0; i < keep.length; i++) {
+      if (keep[i] !== 1) continue;
+      const end = from.start[i + 1] as number;
+      for (let k = from.start[i] as number; k < end; k++) ids.push(from.ids[k] as number);
+      start.push(ids.length);
+    }
+    return { names: from.names, start: Uint32Array.from(start), ids: Uint32Array.from(ids) };
+  };
+  return {
+    ...(out as unknown as HistoryTable),
+    actions: lists(table.actions),
+    workers: lists(table.workers),
+  };
+}
+
+/** One table of all entries of `tables` (at least one), in order. */
+export function concatTables(tables: readonly HistoryTable[]): HistoryTable {
+  if (tables.length === 1) return tables[0] as HistoryTable;
+  const out = {} as Record<string, unknown>;
+  for (const key of [...KEYS_OF_STRING_COLUMNS, ...KEYS_OF_NUMBER_COLUMNS])
+    out[key] = ([] as unknown[]).concat(...tables.map((table) => table[key]));
+  const total = tables.reduce((sum, table) => sum + table.files.length, 0);
+  for (const key of KEYS_OF_TYPED_COLUMNS) {
+    const first = (tables[0] as HistoryTable)[key];
+    const column = new (first.constructor as new (length: number) => typeof first)(total);
+    let at = 0;
+    for (const table of tables) {
+      column.set(table[key] as never, at);
+      at += table.files.length;
+    }
+    out[key] = column;
+  }
+  const lists = (pick: (table: HistoryTable) => NameLists): NameLists => {
+    const names: string[] = [];
+    const idOf = new Map<string, number>();
+    const start = new Uint32Array(total + 1);
+    const ids = new Uint32Array(tables.reduce((sum, table) => sum + pick(table).ids.length, 0));
+    let entry = 0;
+    let at = 0;
+    for (const table of tables) {
+      const from = pick(table);
+      const map = from.names.map((name) => {
+        let id = idOf.get(name);
+        if (id === undefined) {
+          id = names.length;
+          names.push(name);
+          idOf.set(name, id);
+        }
+        return id;
+      });
+      for (let k = 0; k < from.ids.length; k++) ids[at + k] = map[from.ids[k] as number] as number;
+      for (let i = 1; i < from.start.length; i++) start[entry + i] = at + (from.start[i] as number);
+      entry += from.start.length - 1;
+      at += from.ids.length;
+    }
+    return { names, start, ids };
+  };
+  return {
+    ...(out as unknown as HistoryTable),
+    actions: lists((table) => table.actions),
+    workers: lists((table) => table.workers),
+  };
+}
