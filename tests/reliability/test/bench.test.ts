@@ -32,6 +32,8 @@ describe('scripts/bench.mjs', () => {
       'node -e 0 (baseline)',
       'sdetkit agent --help',
       'sdetkit agent run',
+      'node dist/sdetkit.js agent --help',
+      'node dist/sdetkit.js agent run',
       'sdetkit agent templates run-all',
       'sdetkit agent templates pack',
       'sdetkit agent demo',
