@@ -3,9 +3,9 @@ import { DEFAULT_WORKDIR, isSdetkitError } from '@sdetkit/policy';
 import { problemsOf, scanHistoryTable } from './history-scan.js';
 import { createTableBuilder } from './history-table.js';
 import { renderCsv } from './render-csv.js';
-import { renderHtml } from './render-html.js';
+import { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
-import { renderMarkdown } from './render-markdown.js';
+import { MARKDOWN_LIST_LIMIT, renderMarkdown } from './render-markdown.js';
 import { type DashboardSummary, summarizeTable, TASK_CLASSIFIER } from './summarize-history.js';
 import type { TimeWindow } from './time-window.js';
 
@@ -71,6 +71,8 @@ export async function loadDashboardSummary(
     generatedAt?: string | null;
     useIndex?: boolean;
     allowMissingHistory?: boolean;
+    /** See `SummaryOptions.listLimit`. */
+    listLimit?: number;
   } = {},
 ): Promise<DashboardSummary> {
   const scan = await scanHistoryTable(history.absolute, {
@@ -84,6 +86,7 @@ export async function loadDashboardSummary(
   });
   return summarizeTable(scan.table, {
     ...(options.window ? { window: options.window } : {}),
+    ...(options.listLimit === undefined ? {} : { listLimit: options.listLimit }),
     skipped: problemsOf(scan.table, history.relative),
     generatedAt: options.generatedAt ?? null,
   });
@@ -95,7 +98,12 @@ export async function loadDashboardSummary(
  * options give byte-identical files.
  */
 export async function buildDashboard(options: BuildDashboardOptions): Promise<DashboardBuildResult> {
-  const summary = await loadDashboardSummary(options.history, options);
+  // html and md show only the newest runs and failures; json and csv carry them all.
+  const listed = options.format === 'html' || options.format === 'md';
+  const summary = await loadDashboardSummary(options.history, {
+    ...options,
+    ...(listed ? { listLimit: Math.max(HTML_LIST_LIMIT, MARKDOWN_LIST_LIMIT) } : {}),
+  });
   let markdownSummary: string | null = null;
   if (options.format === 'html' && options.summaryOutput) {
     await writeFileAtomic(options.summaryOutput.absolute, renderMarkdown(summary));

@@ -1,6 +1,5 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import {
   concatTables,
@@ -10,17 +9,14 @@ import {
   entryAsRow,
   type HistoryTable,
   KIND_PROBLEM,
+  positionsIn,
   selectEntries,
+  sortedByFile,
 } from './history-table.js';
 import { newestFirstOrder } from './newest-first.js';
 import { type HistoryRow, scanChunk, statChunk } from './scan-chunk.js';
 import { TASK_CLASSIFIER, taskFamily, templateOfTask } from './summarize-history.js';
-import {
-  appendSummaryIndex,
-  loadSummaryIndex,
-  SUMMARY_INDEX_FILE,
-  saveSummaryIndex,
-} from './summary-index.js';
+import { appendSummaryIndex, loadSummaryIndex, saveSummaryIndex } from './summary-index.js';
 
 export interface HistoryScanProblem {
   file: string;
@@ -99,42 +95,35 @@ export function problemsOf(table: HistoryTable, displayDir: string): HistoryScan
  * skipped and reported, never fatal.
  */
 export async function scanHistoryTable(historyDir: string, options: ScanOptions): Promise<HistoryTableScan> {
-  const names = await listRecordFiles(historyDir, options.displayDir);
   const useIndex = options.useIndex ?? true;
+  // The folder is listed (in libuv's thread pool) while this thread reads and parses the index.
+  const [names, segments] = await Promise.all([
+    listRecordFiles(historyDir, options.displayDir),
+    useIndex ? loadSummaryIndex(historyDir) : null,
+  ]);
   const threshold = options.workerThreshold ?? WORKER_THRESHOLD;
   const threads =
     options.workers === 0 || names.length < threshold
       ? 0
       : Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism() - 1, 3), 8));
-  const indexPath = path.join(historyDir, SUMMARY_INDEX_FILE);
-  const hasIndex =
-    useIndex &&
-    (await stat(indexPath).then(
-      (s) => s.isFile(),
-      () => false,
-    ));
 
   // Entries reused from the index first, then whatever had to be read.
   const parts: HistoryTable[] = [];
   const covered = new Uint8Array(names.length);
-  let segments: HistoryTable[] | null = null;
   let reused = 0;
   let stale = 0;
-  if (hasIndex) {
-    // The reader threads stat every file while this one parses the index (the stats take longer).
-    const statsPending =
-      threads > 0 ? statInWorkers(historyDir, names, threads) : Promise.resolve(statChunk(historyDir, names));
-    segments = await loadSummaryIndex(historyDir);
-    const stats = await statsPending;
-    const position = new Map<string, number>();
-    for (let i = 0; i < names.length; i++) position.set(names[i] as string, i);
+  if (segments !== null && segments.length > 0) {
+    const stats =
+      threads > 0 ? await statInWorkers(historyDir, names, threads) : statChunk(historyDir, names);
+    const cache = {};
     for (const segment of segments) {
       const keep = new Uint8Array(segment.files.length);
       let kept = 0;
+      const positions = positionsIn(names, segment.files, cache);
       for (let j = 0; j < segment.files.length; j++) {
-        const i = position.get(segment.files[j] as string);
+        const i = positions[j] as number;
         if (
-          i !== undefined &&
+          i >= 0 &&
           covered[i] === 0 &&
           stats[2 * i] === segment.size[j] &&
           stats[2 * i + 1] === segment.mtime[j]
@@ -169,12 +158,13 @@ export async function scanHistoryTable(historyDir: string, options: ScanOptions)
   if (useIndex) {
     // The index is a cache: failing to write it (read-only folder) must not fail the build.
     const rewrite = segments === null || (reused === 0 && readNames.length === names.length) || stale > 0;
+    // Every segment is written sorted by file name (reader batches are sorted slices of `names`).
     if (rewrite) {
-      const full = reused === 0 ? encoded : [encodeTable(table)];
+      const full = reused === 0 ? encoded : [encodeTable(sortedByFile(table))];
       await saveSummaryIndex(historyDir, full).catch(() => {});
     } else if (encoded.length > 0) {
       if ((segments?.length ?? 0) + encoded.length > MAX_INDEX_SEGMENTS)
-        await saveSummaryIndex(historyDir, [encodeTable(table)]).catch(() => {});
+        await saveSummaryIndex(historyDir, [encodeTable(sortedByFile(table))]).catch(() => {});
       else await appendSummaryIndex(historyDir, encoded).catch(() => {});
     }
   }

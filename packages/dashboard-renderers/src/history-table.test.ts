@@ -6,7 +6,9 @@ import {
   encodeTable,
   entryAsRow,
   type HistoryTable,
+  positionsIn,
   selectEntries,
+  sortedByFile,
 } from './history-table.js';
 import { TASK_CLASSIFIER } from './summarize-history.js';
 
@@ -111,5 +113,30 @@ describe('history tables', () => {
     expect(rows(both)).toEqual([rows(a)[0], rows(a)[2], ...rows(b)]);
     expect(both.actions.names.sort()).toEqual(['fs.read', 'fs.write', 'report.build', 'shell.run']);
     expect(concatTables([b])).toBe(b);
+  });
+});
+
+describe('positionsIn', () => {
+  const names = Array.from({ length: 1000 }, (_, i) => `${i.toString(16).padStart(4, '0')}.json`);
+  it('finds sorted files by walking or by binary search, and unsorted ones through a map', () => {
+    const many = names
+      .filter((_, i) => i % 3 === 0)
+      .concat(['zzzz.json'])
+      .sort();
+    const few = ['0001.json', '00ff.json', '0100.5.json', '03e7.json'];
+    const unsorted = ['03e7.json', 'nope.json', '0000.json'];
+    expect([...positionsIn(names, many)]).toEqual(many.map((file) => names.indexOf(file)));
+    expect([...positionsIn(names, few)]).toEqual([1, 255, -1, 999]);
+    const cache = {};
+    expect([...positionsIn(names, unsorted, cache)]).toEqual([999, -1, 0]);
+    expect([...positionsIn(names, ['0002.json', '0001.json'], cache)]).toEqual([2, 1]);
+    expect([...positionsIn([], few)]).toEqual([-1, -1, -1, -1]);
+  });
+
+  it('sortedByFile orders every column by file name', () => {
+    const table = concatTables([sample('b'), sample('a')]);
+    const sorted = sortedByFile(table);
+    expect(sorted.files).toEqual(['a1.json', 'a2.json', 'a3.json', 'b1.json', 'b2.json', 'b3.json']);
+    expect(rows(sorted)).toEqual([...rows(sample('a')), ...rows(sample('b'))]);
   });
 });

@@ -209,67 +209,74 @@ export function encodeTable(table: HistoryTable): string {
   });
 }
 
-/** Parses `encodeTable` output; throws on anything else (callers treat that as no table). */
+/**
+ * Parses `encodeTable` output; throws on text of another shape (callers
+ * treat that as no table). Number columns are converted natively (anything
+ * that is not a number becomes NaN or 0, which never matches a file's size
+ * and mtime); string columns are checked element by element.
+ */
 export function decodeTable(text: string): HistoryTable {
   const raw = JSON.parse(text) as Record<string, unknown>;
   const n = raw.n;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('table: n');
-  const numbers = (key: string, length = n): number[] => {
-    const value = raw[key];
-    if (!Array.isArray(value) || value.length !== length || !value.every((x) => typeof x === 'number'))
-      throw new Error(`table: ${key}`);
-    return value as number[];
-  };
-  const nullableNumbers = (key: string): (number | null)[] => {
-    const value = raw[key];
-    if (
-      !Array.isArray(value) ||
-      value.length !== n ||
-      !value.every((x) => x === null || typeof x === 'number')
-    )
-      throw new Error(`table: ${key}`);
-    return value as (number | null)[];
+  const array = (value: unknown, key: string, length = n): unknown[] => {
+    if (!Array.isArray(value) || value.length !== length) throw new Error(`table: ${key}`);
+    return value;
   };
   const strings = (key: string): string[] => {
-    const value = raw[key];
-    if (!Array.isArray(value) || value.length !== n) throw new Error(`table: ${key}`);
+    const value = array(raw[key], key);
     for (let i = 0; i < n; i++) if (typeof value[i] !== 'string') throw new Error(`table: ${key}`);
     return value as string[];
   };
+  const small = <T extends Uint8Array | Uint32Array>(
+    key: string,
+    make: (from: number[]) => T,
+    max: number,
+  ): T => {
+    const column = make(array(raw[key], key) as number[]);
+    for (let i = 0; i < column.length; i++) if ((column[i] as number) > max) throw new Error(`table: ${key}`);
+    return column;
+  };
   const lists = (key: string): NameLists => {
     const value = raw[key] as { names?: unknown; start?: unknown; ids?: unknown } | null;
-    const names = value?.names;
-    if (!Array.isArray(names) || !names.every((x) => typeof x === 'string')) throw new Error(`table: ${key}`);
-    const start = value?.start;
-    const ids = value?.ids;
-    if (!Array.isArray(start) || start.length !== n + 1 || !Array.isArray(ids))
-      throw new Error(`table: ${key}`);
-    const startArray = Uint32Array.from(start as number[]);
-    const idArray = Uint32Array.from(ids as number[]);
-    for (let i = 0; i < n; i++)
-      if ((startArray[i] as number) > (startArray[i + 1] as number)) throw new Error(`table: ${key}`);
-    if (startArray[0] !== 0 || startArray[n] !== idArray.length || idArray.some((id) => id >= names.length))
-      throw new Error(`table: ${key}`);
-    return { names: names as string[], start: startArray, ids: idArray };
+    const names = array(value?.names, key, (value?.names as unknown[] | undefined)?.length ?? -1);
+    if (!names.every((x) => typeof x === 'string')) throw new Error(`table: ${key}`);
+    const start = Uint32Array.from(array(value?.start, key, n + 1) as number[]);
+    const ids = Uint32Array.from(
+      array(value?.ids, key, (value?.ids as unknown[] | undefined)?.length ?? -1) as number[],
+    );
+    let ok = start[0] === 0 && start[n] === ids.length;
+    for (let i = 0; i < n && ok; i++) ok = (start[i] as number) <= (start[i + 1] as number);
+    for (let k = 0; k < ids.length && ok; k++) ok = (ids[k] as number) < names.length;
+    if (!ok) throw new Error(`table: ${key}`);
+    return { names: names as string[], start, ids };
   };
-  const kind = Uint8Array.from(numbers('kind'));
-  if (kind.some((k) => k > KIND_PROBLEM)) throw new Error('table: kind');
-  const family = Uint8Array.from(numbers('family'));
-  if (family.some((f) => f > FAMILY_NONE)) throw new Error('table: family');
+  // `seconds` holds null for NaN (JSON has no NaN).
+  const seconds = array(raw.seconds, 'seconds') as (number | null)[];
+  const secondsColumn = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = seconds[i];
+    secondsColumn[i] = typeof value === 'number' ? value : Number.NaN;
+  }
+  const numbers = (key: string) => array(raw[key], key) as number[];
+  const size = numbers('size');
+  const mtime = numbers('mtime');
+  for (let i = 0; i < n; i++)
+    if (typeof size[i] !== 'number' || typeof mtime[i] !== 'number') throw new Error('table: size or mtime');
   return {
     files: strings('files'),
-    size: numbers('size'),
-    mtime: numbers('mtime'),
-    kind,
+    size,
+    mtime,
+    kind: small('kind', (from) => Uint8Array.from(from), KIND_PROBLEM),
     capturedAt: strings('captured_at'),
-    seconds: Float64Array.from(nullableNumbers('seconds'), (x) => x ?? Number.NaN),
+    seconds: secondsColumn,
     task: strings('task'),
-    family,
+    family: small('family', (from) => Uint8Array.from(from), FAMILY_NONE),
     template: strings('template'),
     reason: strings('reason'),
-    approved: Uint32Array.from(numbers('approved')),
-    denied: Uint32Array.from(numbers('denied')),
-    failedAfterApproval: Uint32Array.from(numbers('failed_after_approval')),
+    approved: small('approved', (from) => Uint32Array.from(from), 0xffffffff),
+    denied: small('denied', (from) => Uint32Array.from(from), 0xffffffff),
+    failedAfterApproval: small('failed_after_approval', (from) => Uint32Array.from(from), 0xffffffff),
     actions: lists('actions'),
     workers: lists('workers'),
   };
@@ -347,29 +354,99 @@ const KEYS_OF_TYPED_COLUMNS = [
   'failedAfterApproval',
 ] as const;
 
-/** The entries of `table` whose `keep` flag is 1, column by column. */
-export function selectEntries(table: HistoryTable, keep: Uint8Array): HistoryTable {
-  const pick = <T>(column: ArrayLike<T> & { filter(f: (value: T, i: number) => boolean): unknown }) =>
-    column.filter((_, i) => keep[i] === 1);
+/** Entries `indices` of `table`, in that order, column by column. */
+export function pickEntries(table: HistoryTable, indices: ArrayLike<number>): HistoryTable {
+  const count = indices.length;
   const out = {} as Record<string, unknown>;
-  for (const key of [...KEYS_OF_STRING_COLUMNS, ...KEYS_OF_NUMBER_COLUMNS, ...KEYS_OF_TYPED_COLUMNS])
-    out[key] = pick(table[key] as never);
+  for (const key of [...KEYS_OF_STRING_COLUMNS, ...KEYS_OF_NUMBER_COLUMNS]) {
+    const from = table[key] as unknown[];
+    const column = new Array(count);
+    for (let k = 0; k < count; k++) column[k] = from[indices[k] as number];
+    out[key] = column;
+  }
+  for (const key of KEYS_OF_TYPED_COLUMNS) {
+    const from = table[key];
+    const column = new (from.constructor as new (length: number) => typeof from)(count);
+    for (let k = 0; k < count; k++) column[k] = from[indices[k] as number] as number;
+    out[key] = column;
+  }
   const lists = (from: NameLists): NameLists => {
-    const start = [0];
+    const start = new Uint32Array(count + 1);
     const ids: number[] = [];
-    for (let i = 0; i < keep.length; i++) {
-      if (keep[i] !== 1) continue;
+    for (let k = 0; k < count; k++) {
+      const i = indices[k] as number;
       const end = from.start[i + 1] as number;
-      for (let k = from.start[i] as number; k < end; k++) ids.push(from.ids[k] as number);
-      start.push(ids.length);
+      for (let at = from.start[i] as number; at < end; at++) ids.push(from.ids[at] as number);
+      start[k + 1] = ids.length;
     }
-    return { names: from.names, start: Uint32Array.from(start), ids: Uint32Array.from(ids) };
+    return { names: from.names, start, ids: Uint32Array.from(ids) };
   };
   return {
     ...(out as unknown as HistoryTable),
     actions: lists(table.actions),
     workers: lists(table.workers),
   };
+}
+
+/** The entries of `table` whose `keep` flag is 1. */
+export function selectEntries(table: HistoryTable, keep: Uint8Array): HistoryTable {
+  const indices: number[] = [];
+  for (let i = 0; i < keep.length; i++) if (keep[i] === 1) indices.push(i);
+  return pickEntries(table, indices);
+}
+
+/** `table` ordered by file name (how the summary index stores segments, so rebuilds can match by merging). */
+export function sortedByFile(table: HistoryTable): HistoryTable {
+  const { files } = table;
+  const order = Uint32Array.from(files.keys()).sort((a, b) => {
+    const fa = files[a] as string;
+    const fb = files[b] as string;
+    return fa < fb ? -1 : fa > fb ? 1 : 0;
+  });
+  return pickEntries(table, order);
+}
+
+/**
+ * Where each of `files` is in `names` (sorted, no duplicates), or -1. Sorted
+ * `files` are matched by walking both lists (or by binary search when they
+ * are few); others through a map of `names`, made once and kept in `cache`.
+ */
+export function positionsIn(
+  names: readonly string[],
+  files: readonly string[],
+  cache: { map?: Map<string, number> } = {},
+): Int32Array {
+  const out = new Int32Array(files.length).fill(-1);
+  let sorted = true;
+  for (let j = 1; j < files.length && sorted; j++) sorted = (files[j - 1] as string) < (files[j] as string);
+  const lowerBound = (file: string, from: number) => {
+    let lo = from;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((names[mid] as string) < file) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  if (!sorted) {
+    if (cache.map === undefined) {
+      cache.map = new Map();
+      for (let i = 0; i < names.length; i++) cache.map.set(names[i] as string, i);
+    }
+    for (let j = 0; j < files.length; j++) out[j] = cache.map.get(files[j] as string) ?? -1;
+    return out;
+  }
+  // Few files: a binary search each beats a walk over every name.
+  const walk = files.length * Math.log2(names.length + 2) > names.length;
+  let i = 0;
+  for (let j = 0; j < files.length; j++) {
+    const file = files[j] as string;
+    if (walk) while (i < names.length && (names[i] as string) < file) i++;
+    else i = lowerBound(file, i);
+    if (i < names.length && names[i] === file) out[j] = i;
+  }
+  return out;
 }
 
 /** One table of all entries of `tables` (at least one), in order. */

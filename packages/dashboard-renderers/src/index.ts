@@ -22,6 +22,7 @@ export {
   scanHistoryTable,
 } from './history-scan.js';
 export {
+  concatTables,
   createTableBuilder,
   decodeTable,
   encodeTable,
@@ -30,6 +31,10 @@ export {
   KIND_OK,
   KIND_PROBLEM,
   type NameLists,
+  pickEntries,
+  positionsIn,
+  selectEntries,
+  sortedByFile,
   type TableBuilder,
   tableFromRows,
 } from './history-table.js';
@@ -53,6 +58,7 @@ export {
   type NameCount,
   type RecordLine,
   SUMMARY_SCHEMA_VERSION,
+  type SummaryOptions,
   summarizeHistory,
   summarizeTable,
   taskFamily,

@@ -66,11 +66,11 @@ td.num, th.num { text-align: right; } td.when { white-space: nowrap; } code { fo
 <% } %>
 <p>Approvals: <%= it.summary.approvals.approved %> approved, <%= it.summary.approvals.denied %> denied, <%= it.summary.approvals.failed_after_approval %> failed after approval. Workers: <% it.summary.workers.forEach((w, i) => { %><%= i ? ', ' : '' %><%= w.name %> (<%= w.count %>)<% }) %>.</p>
 <h2>Failed runs</h2>
-<% if (it.summary.failures.length === 0) { %><p>None.</p><% } else { %>
+<% if (it.summary.runs.failed === 0) { %><p>None.</p><% } else { %>
 <table data-testid="failures"><thead><tr><th>captured at</th><th>hash</th><th>task</th></tr></thead><tbody>
 <% for (const f of it.failures) { %><tr><td class="when"><%= f.captured_at %></td><td><code data-testid="failure-hash"><%= f.hash %></code></td><td><code><%= f.task %></code></td></tr><% } %>
 </tbody></table>
-<% if (it.summary.failures.length > it.failures.length) { %><p class="muted">… and <%= it.summary.failures.length - it.failures.length %> more failed runs (see the JSON or CSV export).</p><% } %>
+<% if (it.summary.runs.failed > it.failures.length) { %><p class="muted">… and <%= it.summary.runs.failed - it.failures.length %> more failed runs (see the JSON or CSV export).</p><% } %>
 <% } %>
 <h2>Recent runs</h2>
 <table><thead><tr><th>captured at</th><th>status</th><th>hash</th><th>task</th><th class="num">actions</th></tr></thead><tbody>

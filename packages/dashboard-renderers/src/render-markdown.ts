@@ -42,7 +42,7 @@ export function renderMarkdown(summary: DashboardSummary): string {
       for (const item of list) lines.push(`| ${markdownCode(item.name)} | ${item.count} |`);
     }
     lines.push('', '## Failed runs', '');
-    if (summary.failures.length === 0) {
+    if (summary.runs.failed === 0) {
       lines.push('None.');
     } else {
       lines.push('| captured at | hash | task |', '| --- | --- | --- |');
@@ -51,10 +51,10 @@ export function renderMarkdown(summary: DashboardSummary): string {
           `| ${failure.captured_at} | \`${failure.hash.slice(0, 12)}\` | ${markdownCode(failure.task)} |`,
         );
       }
-      if (summary.failures.length > MARKDOWN_LIST_LIMIT) {
+      if (summary.runs.failed > MARKDOWN_LIST_LIMIT) {
         lines.push(
           '',
-          `… and ${summary.failures.length - MARKDOWN_LIST_LIMIT} more failed runs (see the JSON or CSV export).`,
+          `… and ${summary.runs.failed - MARKDOWN_LIST_LIMIT} more failed runs (see the JSON or CSV export).`,
         );
       }
     }

@@ -29,7 +29,8 @@ export const reportGateAction = defineAction({
   async handler(p, ctx) {
     const summary = await loadDashboardSummary(
       { absolute: await ctx.resolvePath(p.history_dir), relative: p.history_dir },
-      { window: parseTimeWindow(p.since, p.until), allowMissingHistory: true },
+      // A gate needs the counts, not the lists.
+      { window: parseTimeWindow(p.since, p.until), allowMissingHistory: true, listLimit: 0 },
     );
     const result = evaluateGate(summary, {
       min_success_rate: p.min_success_rate,

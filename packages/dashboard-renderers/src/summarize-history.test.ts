@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanHistory } from './history-scan.js';
+import { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
+import { MARKDOWN_LIST_LIMIT, renderMarkdown } from './render-markdown.js';
+import type { HistoryRow } from './scan-chunk.js';
 import { summarizeHistory, taskFamily, templateOfTask } from './summarize-history.js';
 import { createHistoryFixture, SAMPLE_RUNS } from './testing/history-fixture.js';
 import { parseTimeWindow } from './time-window.js';
@@ -92,5 +95,48 @@ describe('task classification', () => {
     expect(taskFamily('actionable advice')).toBe('free-text');
     expect(templateOfTask('template:  ci-artifact-bundle')).toBe('ci-artifact-bundle');
     expect(templateOfTask('run the audit')).toBeNull();
+  });
+});
+
+describe('summaries with a list limit', () => {
+  // 400 runs over 5 days, every third one failed: more failures than html or md list.
+  const rows = Array.from({ length: 400 }, (_, i): HistoryRow => {
+    const at = new Date(Date.UTC(2024, 5, 1) + i * 1_000_000).toISOString().slice(0, 19);
+    return [
+      `${i.toString(16).padStart(64, '0')}.json`,
+      `${at}Z`,
+      i % 3 === 0 ? 'error' : 'ok',
+      i % 5 === 0 ? `template:t${i % 4}` : `action fs.write {"n":${i}}`,
+      ['fs.write'],
+      [`worker-${(i % 2) + 1}`],
+      0,
+      0,
+      0,
+      100,
+      1,
+    ];
+  });
+
+  it('keeps every count and only the newest lines', () => {
+    const full = summarizeHistory(rows);
+    const limited = summarizeHistory(rows, { listLimit: 7 });
+    expect(limited.records).toEqual(full.records.slice(0, 7));
+    expect(limited.failures).toEqual(full.failures.slice(0, 7));
+    expect({ ...limited, records: [], failures: [] }).toEqual({ ...full, records: [], failures: [] });
+    expect(full.failures).toHaveLength(134);
+    const none = summarizeHistory(rows, { listLimit: 0 });
+    expect(none.runs).toEqual(full.runs);
+    expect(none.records).toEqual([]);
+  });
+
+  it('renders html and md byte for byte as the full summary does', () => {
+    const full = summarizeHistory(rows);
+    const limited = summarizeHistory(rows, { listLimit: Math.max(HTML_LIST_LIMIT, MARKDOWN_LIST_LIMIT) });
+    expect(full.runs.failed).toBeGreaterThan(HTML_LIST_LIMIT);
+    expect(renderHtml(limited)).toBe(renderHtml(full));
+    expect(renderMarkdown(limited)).toBe(renderMarkdown(full));
+    expect(renderMarkdown(full)).toContain(
+      `… and ${full.runs.failed - MARKDOWN_LIST_LIMIT} more failed runs`,
+    );
   });
 });

@@ -108,16 +108,26 @@ function counted(names: readonly string[], counts: Float64Array): Map<string, nu
  */
 export function summarizeHistory(
   rows: readonly HistoryRow[],
-  options: { window?: TimeWindow; skipped?: HistoryScanProblem[]; generatedAt?: string | null } = {},
+  options: SummaryOptions = {},
 ): DashboardSummary {
   return summarizeTable(tableFromRows(rows, TASK_CLASSIFIER), options);
 }
 
+export interface SummaryOptions {
+  window?: TimeWindow;
+  skipped?: HistoryScanProblem[];
+  generatedAt?: string | null;
+  /**
+   * Keep only the newest this-many `records` and `failures` (the counts in
+   * `runs` stay whole). For renderers that list only the newest few (html,
+   * md) and for gates; json and csv need every line.
+   */
+  listLimit?: number;
+}
+
 /** `summarizeHistory` over a table (problem entries are left to `options.skipped`). */
-export function summarizeTable(
-  table: HistoryTable,
-  options: { window?: TimeWindow; skipped?: HistoryScanProblem[]; generatedAt?: string | null } = {},
-): DashboardSummary {
+export function summarizeTable(table: HistoryTable, options: SummaryOptions = {}): DashboardSummary {
+  const listLimit = options.listLimit ?? Number.POSITIVE_INFINITY;
   const window = options.window ?? { since: null, until: null };
   const actionCounts = new Float64Array(table.actions.names.length);
   const workerCounts = new Float64Array(table.workers.names.length);
@@ -127,6 +137,8 @@ export function summarizeTable(
   const approvals = { approved: 0, denied: 0, failed_after_approval: 0 };
   const failures: DashboardSummary['failures'] = [];
   const records: RecordLine[] = [];
+  let total = 0;
+  let latestStatus: string | null = null;
   let success = 0;
   let streak = 0;
   let streakOpen = true;
@@ -142,13 +154,22 @@ export function summarizeTable(
     const capturedAt = table.capturedAt[i] as string;
     const task = table.task[i] as string;
     const status = table.kind[i] === KIND_OK ? 'ok' : 'error';
-    const hash = (table.files[i] as string).slice(0, -5);
     const actionStart = actions.start[i] as number;
     const actionEnd = actions.start[i + 1] as number;
-    records.push({ hash, captured_at: capturedAt, status, task, action_count: actionEnd - actionStart });
     const ok = status === 'ok';
+    total++;
+    if (total === 1) latestStatus = status;
+    if (records.length < listLimit)
+      records.push({
+        hash: (table.files[i] as string).slice(0, -5),
+        captured_at: capturedAt,
+        status,
+        task,
+        action_count: actionEnd - actionStart,
+      });
     if (ok) success++;
-    else failures.push({ hash, captured_at: capturedAt, task, status });
+    else if (failures.length < listLimit)
+      failures.push({ hash: (table.files[i] as string).slice(0, -5), captured_at: capturedAt, task, status });
     if (streakOpen && ok) streak++;
     else streakOpen = false;
     (familyCounts[table.family[i] as number] as number)++;
@@ -175,7 +196,6 @@ export function summarizeTable(
     if ((familyCounts[code] as number) > 0)
       families.set(FAMILIES[code] as string, familyCounts[code] as number);
 
-  const total = records.length;
   const series = [...days]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([day, { runs, failures: failed }]) => ({
@@ -194,7 +214,7 @@ export function summarizeTable(
       success,
       failed: total - success,
       success_rate: total === 0 ? null : rate(success, total),
-      latest_status: records[0]?.status ?? null,
+      latest_status: latestStatus,
       success_streak: streak,
     },
     top_templates: topOf(templates),

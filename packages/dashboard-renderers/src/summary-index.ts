@@ -9,18 +9,18 @@ const HEADER = '{"sdetkit_summary_index":5}';
 
 /**
  * Loads the summary index: a header line, then one line per segment, each a
- * table of scanned files as `encodeTable` writes it (a full write is one
- * segment, or one per reader thread; each append adds one). A missing,
- * corrupt, truncated or foreign index is treated as empty: it is a cache,
- * never a source of truth, and size and mtime decide whether an entry is
- * reused.
+ * table of scanned files as `encodeTable` writes it, sorted by file name (a
+ * full write is one segment, or one per reader batch; each append adds one).
+ * `null` when there is none (or it cannot be read); a corrupt, truncated or
+ * foreign index is treated as empty. It is a cache, never a source of truth:
+ * size and mtime decide whether an entry is reused.
  */
-export async function loadSummaryIndex(historyDir: string): Promise<HistoryTable[]> {
+export async function loadSummaryIndex(historyDir: string): Promise<HistoryTable[] | null> {
   let text: string;
   try {
     text = await readFile(path.join(historyDir, SUMMARY_INDEX_FILE), 'utf8');
   } catch {
-    return [];
+    return null;
   }
   if (!text.startsWith(`${HEADER}\n`) || !text.endsWith('\n')) return [];
   const body = text.slice(HEADER.length + 1, -1);

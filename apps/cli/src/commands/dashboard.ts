@@ -77,7 +77,8 @@ export async function dashboardGateCommand(opts: DashboardGateOptions): Promise<
   };
   const window = parseTimeWindow(opts.since, opts.until);
   const history = await resolveFlagPath('--history-dir', opts.historyDir);
-  const summary = await loadDashboardSummary(history, { window });
+  // A gate needs the counts, not the lists.
+  const summary = await loadDashboardSummary(history, { window, listLimit: 0 });
   const result = evaluateGate(summary, thresholds);
   return {
     output: result,
