@@ -1,8 +1,8 @@
 // Writes V8 code caches for the bundles, warmed by running commands once in
 // a throw-away workspace:
-// - dist/commands.cjs.core.v8cache (init, run, history, doctor: small, so
-//   everyday commands start fast) and dist/commands.cjs.full.v8cache (every
-//   command);
+// - dist/commands.cjs.core.v8cache (init, an explicit-action run, history,
+//   doctor: small, so everyday commands start fast) and
+//   dist/commands.cjs.full.v8cache (every command, free-text runs too);
 // - dist/cli.cjs.v8cache (commander and the command table, warmed by
 //   `--help` and `agent run`).
 // A cache matches the Node.js that built it; V8 rejects it anywhere else and
@@ -23,13 +23,13 @@ const writeTask = 'action fs.write {"path":".sdetkit/agent/workdir/a.txt","conte
 async function core(commands) {
   await commands.initCommand({ config });
   await commands.runCommand(writeTask, runOptions);
-  await commands.runCommand('warm up the planner', runOptions);
   await commands.historyListCommand({ historyDir: '.sdetkit/agent/history' });
   await commands.doctorCommand({ config });
 }
 
 async function full(commands) {
   await core(commands);
+  await commands.runCommand('warm up the planner', runOptions);
   await commands.historyExportCommand({ historyDir: '.sdetkit/agent/history', format: 'csv' });
   await commands.dashboardBuildCommand({ historyDir: '.sdetkit/agent/history', format: 'html' });
   await commands.templatesListCommand();

@@ -9,12 +9,21 @@ export const COMMANDS_BUNDLE = 'commands.cjs';
 export const CLI_BUNDLE = 'cli.cjs';
 /**
  * Two caches of the command bundle: `core` is warmed by the everyday
- * commands (init, run, history, doctor) and stays small, so it deserializes
- * fast; `full` is warmed by every command.
+ * commands (init, an explicit-action run, history, doctor) and stays small,
+ * so it deserializes fast; `full` is warmed by every command.
  */
 export type CacheProfile = 'core' | 'full';
 export function cacheFile(bundle: string, profile?: CacheProfile): string {
   return profile === undefined ? `${bundle}${CODE_CACHE_SUFFIX}` : `${bundle}.${profile}${CODE_CACHE_SUFFIX}`;
+}
+
+/**
+ * The cache for `agent run <task>`: an explicit `action <id> ...` of a
+ * built-in action runs on the core alone; other tasks may plan with every
+ * action package, which the full cache holds.
+ */
+export function runCacheProfile(task: string): CacheProfile {
+  return /^\s*action\s/.test(task) ? 'core' : 'full';
 }
 
 /** The folder of the built bundles (this code runs from one of them). */

@@ -7,7 +7,7 @@ import {
 } from '@sdetkit/policy/paths';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandResult } from './command-result.js';
-import { loadCommands } from './load-commands.js';
+import { loadCommands, runCacheProfile } from './load-commands.js';
 
 export type Emit = (result: Promise<CommandResult>) => Promise<void>;
 
@@ -88,7 +88,7 @@ export function createProgram(emit: Emit, version: string): Command {
       )}`,
     )
     .action(async (task, opts) =>
-      emit(Promise.resolve().then(() => loadCommands('core').runCommand(task, opts))),
+      emit(Promise.resolve().then(() => loadCommands(runCacheProfile(task)).runCommand(task, opts))),
     );
 
   const history = agent
