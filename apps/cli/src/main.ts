@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import type { CommandResult } from './command-result.js';
 import { adoptDeferredCaCertificates } from './deferred-ca.js';
 import { EXIT_OK, EXIT_USAGE, formatCliError } from './exit-codes.js';
@@ -18,6 +19,8 @@ async function emit(pending: Promise<CommandResult>): Promise<void> {
 /** The whole CLI: dist/cli.cjs exports it, the entry points call it with `process.argv`. */
 export async function main(argv: string[]): Promise<void> {
   adoptDeferredCaCertificates(process.env);
+  exitQuietlyOnClosedPipe(process.stdout);
+  exitQuietlyOnClosedPipe(process.stderr);
   const version = typeof __SDETKIT_VERSION__ === 'string' ? __SDETKIT_VERSION__ : '0.0.0-dev';
   const program = createProgram(emit, version);
   program.exitOverride().configureOutput({

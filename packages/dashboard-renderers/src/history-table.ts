@@ -294,31 +294,17 @@ export function namesOf(lists: NameLists, i: number): string[] {
 /** A table of rows (the `scanHistory` form). */
 export function tableFromRows(rows: readonly HistoryRow[], classify: TaskClassifier): HistoryTable {
   const builder = createTableBuilder(classify);
-  for (const row of rows) {
-    const [
-      file,
-      capturedAt,
-      status,
-      task,
-      actions,
-      workers,
-      approved,
-      denied,
-      failedAfterApproval,
-      size,
-      mtime,
-    ] = row;
-    builder.addRun(file, size, mtime, {
-      capturedAt,
-      status,
-      task,
-      actions,
-      workers,
-      approved,
-      denied,
-      failedAfterApproval,
+  for (const row of rows)
+    builder.addRun(row[0], row[9], row[10], {
+      capturedAt: row[1],
+      status: row[2],
+      task: row[3],
+      actions: row[4],
+      workers: row[5],
+      approved: row[6],
+      denied: row[7],
+      failedAfterApproval: row[8],
     });
-  }
   return builder.build();
 }
 
