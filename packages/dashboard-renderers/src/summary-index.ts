@@ -1,6 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '@sdetkit/core-runs';
+import { openAtomicWriter } from '@sdetkit/core-runs';
 import { decodeTable, type HistoryTable } from './history-table.js';
 
 /** Lives inside the history folder; readers of history skip dot files. */
@@ -32,10 +32,36 @@ export async function loadSummaryIndex(historyDir: string): Promise<HistoryTable
   }
 }
 
+/** A new index written segment by segment as they come; it replaces the old one at `commit`. */
+export interface IndexWriter {
+  add(segment: string): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openIndexWriter(historyDir: string): Promise<IndexWriter> {
+  const writer = await openAtomicWriter(path.join(historyDir, SUMMARY_INDEX_FILE));
+  await writer.write(`${HEADER}\n`);
+  return {
+    async add(segment) {
+      await writer.write(segment);
+      await writer.write('\n');
+    },
+    commit: () => writer.commit(),
+    abort: () => writer.abort(),
+  };
+}
+
 /** Rewrites the whole index atomically from encoded tables (`encodeTable`). */
 export async function saveSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
-  const body = segments.map((segment) => `${segment}\n`).join('');
-  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), `${HEADER}\n${body}`);
+  const writer = await openIndexWriter(historyDir);
+  try {
+    for (const segment of segments) await writer.add(segment);
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  await writer.commit();
 }
 
 /**
