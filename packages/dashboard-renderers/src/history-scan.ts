@@ -54,6 +54,13 @@ export const WORKER_THRESHOLD = 20_000;
 
 type ChunkMessage = string | Float64Array | HistoryTable;
 
+/**
+ * A reader thread keeps little between files, so a small young generation
+ * costs it nothing and keeps the process's peak memory down (100,000 records
+ * cold: ~218 MiB instead of ~235 MiB, same time, measured on 2 cores).
+ */
+const READER_YOUNG_GENERATION_MB = 8;
+
 /** Rewrite the index instead of appending once it has this many segments. */
 const MAX_INDEX_SEGMENTS = 32;
 
@@ -250,7 +257,10 @@ function inWorkers(
       reject(error);
     };
     for (let w = 0; w < Math.min(count, Math.ceil(names.length / size)); w++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      const worker = new Worker(WORKER_SOURCE, {
+        eval: true,
+        resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
+      });
       workers.push(worker);
       running++;
       let offset = -1;
