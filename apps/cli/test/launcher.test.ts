@@ -91,9 +91,11 @@ describe('bin/sdetkit', () => {
     expect(launched.code).toBe(0);
     expect(launched.stdout).toContain('Usage: sdetkit agent');
     expect(launched.stderr).toBe('');
-    // SDETKIT_EAGER_CA=1 keeps Node's behaviour.
-    const eager = await runLauncher(ws.root, ['agent', '--help'], { ...env, SDETKIT_EAGER_CA: '1' });
-    expect(eager.stderr).toContain('Ignoring extra certs from');
+    // SDETKIT_EAGER_CA=1 keeps Node's behaviour, and so does a CA store flag in NODE_OPTIONS.
+    for (const extra of [{ SDETKIT_EAGER_CA: '1' }, { NODE_OPTIONS: '--use-openssl-ca' }]) {
+      const eager = await runLauncher(ws.root, ['agent', '--help'], { ...env, ...extra });
+      expect(eager.stderr, JSON.stringify(extra)).toContain('Ignoring extra certs from');
+    }
   });
 
   it('HTTPS trusts the NODE_EXTRA_CA_CERTS certificate, loaded on the first request', async () => {
