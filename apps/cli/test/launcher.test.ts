@@ -92,7 +92,11 @@ describe('bin/sdetkit', () => {
     expect(launched.stdout).toContain('Usage: sdetkit agent');
     expect(launched.stderr).toBe('');
     // SDETKIT_EAGER_CA=1 keeps Node's behaviour, and so does a CA store flag in NODE_OPTIONS.
-    for (const extra of [{ SDETKIT_EAGER_CA: '1' }, { NODE_OPTIONS: '--use-openssl-ca' }]) {
+    const eagerEnvs: Record<string, string>[] = [
+      { SDETKIT_EAGER_CA: '1' },
+      { NODE_OPTIONS: '--use-openssl-ca' },
+    ];
+    for (const extra of eagerEnvs) {
       const eager = await runLauncher(ws.root, ['agent', '--help'], { ...env, ...extra });
       expect(eager.stderr, JSON.stringify(extra)).toContain('Ignoring extra certs from');
     }
