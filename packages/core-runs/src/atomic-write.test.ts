@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openAtomicWriter, openCreating, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { openCreating, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -27,22 +27,6 @@ describe('writeFileAtomic', () => {
     expect(await readFile(target, 'utf8')).toBe('head\nb\u00e9tween\ntail\n');
     await writeFileAtomic(target, []);
     expect(await readFile(target, 'utf8')).toBe('');
-  });
-
-  it('an atomic writer shows nothing until commit, and abort keeps the old file', async () => {
-    const target = path.join(ws.root, 'streamed.txt');
-    await writeFile(target, 'old');
-    const aborted = await openAtomicWriter(target);
-    await aborted.write('new ');
-    await aborted.abort();
-    expect(await readFile(target, 'utf8')).toBe('old');
-    const writer = await openAtomicWriter(target);
-    await writer.write('new ');
-    expect(await readFile(target, 'utf8')).toBe('old');
-    await writer.write(Buffer.from('content'));
-    await writer.commit();
-    expect(await readFile(target, 'utf8')).toBe('new content');
-    expect((await readdir(ws.root)).filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
   });
 
   it('keeps the old content when the rename fails', async () => {

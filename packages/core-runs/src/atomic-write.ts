@@ -15,65 +15,30 @@ export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array | readonly (string | Uint8Array)[],
 ): Promise<void> {
-  const writer = await openAtomicWriter(target);
-  try {
-    // Chunks are written one after another, never joined: a large file is not held twice in memory.
-    if (typeof data === 'string' || data instanceof Uint8Array) await writer.write(data);
-    else for (const chunk of data) await writer.write(chunk);
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
-  await writer.commit();
-}
-
-/** A file being written atomically (see `openAtomicWriter`). */
-export interface AtomicWriter {
-  /** Appends a chunk to the temp file. */
-  write(chunk: string | Uint8Array): Promise<void>;
-  /** fsync, rename over the target, fsync the folder; the temp file is removed if that fails. */
-  commit(): Promise<void>;
-  /** Removes the temp file; the target is untouched. */
-  abort(): Promise<void>;
-}
-
-/**
- * `writeFileAtomic` for content that arrives in pieces: nothing appears
- * under `target` until `commit`, and a crash or `abort` leaves the old file.
- */
-export async function openAtomicWriter(target: string): Promise<AtomicWriter> {
   const dir = path.dirname(target);
   const temp = path.join(
     dir,
     `${TEMP_PREFIX}${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}`,
   );
   const handle = await openCreating(temp, 'wx', 0o644);
-  let open = true;
-  const discard = async () => {
-    if (open) {
-      open = false;
-      await handle.close().catch(() => {});
-    }
-    await rm(temp, { force: true });
-  };
-  return {
-    async write(chunk) {
+  try {
+    // Chunks are written one after another, never joined: a large file is not held twice in memory.
+    for (const chunk of typeof data === 'string' || data instanceof Uint8Array ? [data] : data)
       await handle.writeFile(chunk);
-    },
-    async commit() {
-      try {
-        await handle.sync();
-        open = false;
-        await handle.close();
-        await rename(temp, target);
-      } catch (error) {
-        await discard();
-        throw error;
-      }
-      await syncDirectory(dir);
-    },
-    abort: discard,
-  };
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await syncDirectory(dir);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

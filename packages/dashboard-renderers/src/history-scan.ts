@@ -148,32 +148,26 @@ export async function scanHistoryTable(historyDir: string, options: ScanOptions)
   }
   const readNames = names.filter((_, i) => covered[i] === 0);
   const readThreads = readNames.length < threshold ? 0 : threads;
-  // Reader threads send encoded tables; on a full rebuild that text becomes the index as is.
-  let encoded: string[];
-  if (readThreads > 0) {
-    const read = await readInWorkers(historyDir, readNames, readThreads);
-    encoded = read.map(({ table, text }) => text ?? encodeTable(table));
-    parts.push(...read.map(({ table }) => table));
-  } else {
-    const added =
-      readNames.length > 0 ? [scanChunk(historyDir, readNames, createTableBuilder(TASK_CLASSIFIER))] : [];
-    encoded = added.map(encodeTable);
-    parts.push(...added);
-  }
+  // A reader thread's batch arrives as encoded text, which can go into the index as is.
+  const added: { table: HistoryTable; text: string | null }[] =
+    readThreads > 0
+      ? await readInWorkers(historyDir, readNames, readThreads)
+      : readNames.length > 0
+        ? [{ table: scanChunk(historyDir, readNames, createTableBuilder(TASK_CLASSIFIER)), text: null }]
+        : [];
+  for (const { table } of added) parts.push(table);
   const table = parts.length === 0 ? createTableBuilder(TASK_CLASSIFIER).build() : concatTables(parts);
 
   if (useIndex) {
     // The index is a cache: failing to write it (read-only folder) must not fail the build.
-    const rewrite = segments === null || (reused === 0 && readNames.length === names.length) || stale > 0;
     // Every segment is written sorted by file name (reader batches are sorted slices of `names`).
-    if (rewrite) {
-      const full = reused === 0 ? encoded : [encodeTable(sortedByFile(table))];
-      await saveSummaryIndex(historyDir, full).catch(() => {});
-    } else if (encoded.length > 0) {
-      if ((segments?.length ?? 0) + encoded.length > MAX_INDEX_SEGMENTS)
-        await saveSummaryIndex(historyDir, [encodeTable(sortedByFile(table))]).catch(() => {});
-      else await appendSummaryIndex(historyDir, encoded).catch(() => {});
-    }
+    const encoded = added.map(({ table: part, text }) => text ?? encodeTable(part));
+    const ignore = () => {};
+    const tooMany = (segments?.length ?? 0) + encoded.length > MAX_INDEX_SEGMENTS;
+    if (reused === 0) await saveSummaryIndex(historyDir, encoded).catch(ignore);
+    else if (stale > 0 || (encoded.length > 0 && tooMany))
+      await saveSummaryIndex(historyDir, [encodeTable(sortedByFile(table))]).catch(ignore);
+    else if (encoded.length > 0) await appendSummaryIndex(historyDir, encoded).catch(ignore);
   }
   return {
     table,
@@ -332,10 +326,10 @@ async function readInWorkers(
     dir,
     names,
     count,
-    (batch) => scanChunk(dir, batch, createTableBuilder(TASK_CLASSIFIER)) as unknown as ChunkMessage,
+    (batch) => scanChunk(dir, batch, createTableBuilder(TASK_CLASSIFIER)),
     (message) => {
       if (typeof message === 'string') results.push({ table: decodeTable(message), text: message });
-      else results.push({ table: message as unknown as HistoryTable, text: null });
+      else results.push({ table: message as HistoryTable, text: null });
     },
   );
   return results;

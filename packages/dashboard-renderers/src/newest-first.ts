@@ -1,19 +1,17 @@
-import type { HistoryRow } from './scan-chunk.js';
-
 const POSITION_BITS = 2 ** 21;
 
 /**
- * Orders `entries` (indices into the `capturedAt` and `files` columns)
- * newest first: `captured_at` descending, then file name (the hash)
- * ascending. For up to two million entries it sorts packed numeric keys in a
- * typed array, several times faster than a comparator over strings.
+ * Orders `entries` (indices into the `capturedAt`, `files` and `secondsOf`
+ * columns; `secondsOf` is `Date.parse(captured_at) / 1000`) newest first:
+ * `captured_at` descending, then file name (the hash) ascending. For up to
+ * two million entries it sorts packed numeric keys in a typed array, several
+ * times faster than a comparator over strings.
  */
 export function newestFirstOrder(
   entries: ArrayLike<number>,
   capturedAt: readonly string[],
   files: readonly string[],
-  /** `Date.parse(captured_at) / 1000` per entry, when already known. */
-  secondsOf?: ArrayLike<number>,
+  secondsOf: ArrayLike<number>,
 ): Uint32Array {
   const n = entries.length;
   const compare = (a: number, b: number) => {
@@ -29,8 +27,7 @@ export function newestFirstOrder(
   let newest = 0;
   let comparable = true;
   for (let k = 0; k < n; k++) {
-    const entry = entries[k] as number;
-    const s = secondsOf ? (secondsOf[entry] as number) : Date.parse(capturedAt[entry] as string) / 1000;
+    const s = secondsOf[entries[k] as number] as number;
     if (Number.isNaN(s)) comparable = false;
     seconds[k] = s;
     if (s > newest) newest = s;
@@ -55,19 +52,4 @@ export function newestFirstOrder(
     }
   }
   return sorted;
-}
-
-/** Sorts rows newest first (`captured_at` descending, then hash ascending). */
-export function sortNewestFirst(rows: HistoryRow[]): HistoryRow[] {
-  const order = newestFirstOrder(
-    Uint32Array.from(rows.keys()),
-    rows.map((row) => row[1]),
-    rows.map((row) => row[0]),
-  );
-  return Array.from(order, (i) => rows[i] as HistoryRow);
-}
-
-export function compareNewestFirst(a: HistoryRow, b: HistoryRow): number {
-  if (a[1] !== b[1]) return a[1] < b[1] ? 1 : -1;
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }

@@ -35,13 +35,13 @@ export function rowHash(row: HistoryRow): string {
 }
 
 /**
- * Reads and checks the files `names` in `dir` into `table` (a
+ * Reads and checks the files `names` in `dir` into `builder` (a
  * `createTableBuilder()`), one entry per name, in order.
  *
  * Runs in worker threads from its own source text, so it must not refer to
  * anything outside its body: no imports, no helpers.
  */
-export function scanChunk(dir: string, names: string[], table: TableBuilder): HistoryTable {
+export function scanChunk(dir: string, names: string[], builder: TableBuilder): HistoryTable {
   const fs = process.getBuiltinModule('node:fs');
   let buffer = Buffer.allocUnsafe(64 * 1024);
   const hexHash = /^[0-9a-f]{64}$/;
@@ -54,7 +54,7 @@ export function scanChunk(dir: string, names: string[], table: TableBuilder): Hi
       const stat = fs.fstatSync(fd);
       const size = stat.size;
       const mtime = stat.mtimeMs;
-      const problem = (reason: string) => table.addProblem(name, size, mtime, reason);
+      const problem = (reason: string) => builder.addProblem(name, size, mtime, reason);
       if (!stat.isFile()) {
         problem('not a regular file');
         continue;
@@ -129,7 +129,7 @@ export function scanChunk(dir: string, names: string[], table: TableBuilder): Hi
         problem('not a run record: actions');
         continue;
       }
-      table.addRun(name, size, mtime, {
+      builder.addRun(name, size, mtime, {
         capturedAt,
         status,
         task,
@@ -140,12 +140,12 @@ export function scanChunk(dir: string, names: string[], table: TableBuilder): Hi
         failedAfterApproval,
       });
     } catch (error) {
-      table.addProblem(name, -1, -1, `unreadable (${(error as { code?: string }).code ?? 'error'})`);
+      builder.addProblem(name, -1, -1, `unreadable (${(error as { code?: string }).code ?? 'error'})`);
     } finally {
       if (fd >= 0) fs.closeSync(fd);
     }
   }
-  return table.build();
+  return builder.build();
 }
 
 /**

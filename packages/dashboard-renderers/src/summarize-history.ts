@@ -78,7 +78,11 @@ export function taskFamily(task: string): string {
   return 'free-text';
 }
 
-/** How history tables classify tasks (built into each table, so summaries do not redo it). */
+/**
+ * How history tables classify tasks (built into each table, so summaries do
+ * not redo it). The summary index stores the results: changing `taskFamily`
+ * or `templateOfTask` means bumping its format (summary-index.ts).
+ */
 export const TASK_CLASSIFIER: TaskClassifier = { taskFamily, templateOfTask };
 
 function topOf(counts: Map<string, number>, limit = TOP_LIMIT): NameCount[] {

@@ -1,10 +1,15 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { openAtomicWriter } from '@sdetkit/core-runs';
+import { writeFileAtomic } from '@sdetkit/core-runs';
 import { decodeTable, type HistoryTable } from './history-table.js';
 
 /** Lives inside the history folder; readers of history skip dot files. */
 export const SUMMARY_INDEX_FILE = '.sdetkit-summary-index.jsonl';
+/**
+ * Bump the version when the encoded table changes, and when a rule whose
+ * result the index stores changes (`taskFamily`, `templateOfTask`): entries
+ * of an older index are then rebuilt instead of reused.
+ */
 const HEADER = '{"sdetkit_summary_index":5}';
 
 /**
@@ -32,36 +37,15 @@ export async function loadSummaryIndex(historyDir: string): Promise<HistoryTable
   }
 }
 
-/** A new index written segment by segment as they come; it replaces the old one at `commit`. */
-export interface IndexWriter {
-  add(segment: string): Promise<void>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-export async function openIndexWriter(historyDir: string): Promise<IndexWriter> {
-  const writer = await openAtomicWriter(path.join(historyDir, SUMMARY_INDEX_FILE));
-  await writer.write(`${HEADER}\n`);
-  return {
-    async add(segment) {
-      await writer.write(segment);
-      await writer.write('\n');
-    },
-    commit: () => writer.commit(),
-    abort: () => writer.abort(),
-  };
-}
-
-/** Rewrites the whole index atomically from encoded tables (`encodeTable`). */
+/**
+ * Rewrites the whole index atomically from encoded tables (`encodeTable`),
+ * segment by segment: 100,000 entries are ~20 MB, not worth holding twice.
+ */
 export async function saveSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
-  const writer = await openIndexWriter(historyDir);
-  try {
-    for (const segment of segments) await writer.add(segment);
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
-  await writer.commit();
+  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), [
+    `${HEADER}\n`,
+    ...segments.flatMap((segment) => [segment, '\n']),
+  ]);
 }
 
 /**
