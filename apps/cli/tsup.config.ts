@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,14 +20,9 @@ const shared = {
  * only the English messages zod installs by default, so the bundles get a
  * locales module with just `en`.
  */
-const englishOnlyZodLocales = {
+const englishOnlyZodLocales: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'zod-english-locale-only',
-  setup(build: {
-    onResolve: (
-      options: { filter: RegExp },
-      callback: (args: { path: string; importer: string }) => { path: string } | undefined,
-    ) => void;
-  }) {
+  setup(build) {
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[\\/]zod[\\/]v4[\\/](classic|core)[\\/]/.test(args.importer)
         ? { path: new URL('./src/zod-locales-en.ts', import.meta.url).pathname }

@@ -32,9 +32,7 @@ export function distDir(): string {
 }
 
 /** Loads the command implementations (dist/commands.cjs) with a code cache. */
-export function loadCommands(
-  profile: CacheProfile = 'full',
-  bundle = path.join(distDir(), COMMANDS_BUNDLE),
-): Commands {
+export function loadCommands(profile: CacheProfile = 'full'): Commands {
+  const bundle = path.join(distDir(), COMMANDS_BUNDLE);
   return loadBundle<Commands>(bundle, cacheFile(bundle, profile));
 }

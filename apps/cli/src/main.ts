@@ -23,10 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe(process.stderr);
   const version = typeof __SDETKIT_VERSION__ === 'string' ? __SDETKIT_VERSION__ : '0.0.0-dev';
   const program = createProgram(emit, version);
-  program.exitOverride().configureOutput({
-    outputError: (text, write) => write(`agent error: ${text.replace(/^error: /, '').trim()}\n`),
-  });
-  for (const command of program.commands) applyRecursively(command);
+  applyRecursively(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {
