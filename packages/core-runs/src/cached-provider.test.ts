@@ -54,6 +54,22 @@ describe('createCachedProvider', () => {
     await expect(readdir(cacheDir)).rejects.toThrow();
   });
 
+  it('never reads or writes the cache for a deterministic provider (none), but reports its keys', async () => {
+    const inner = Object.assign(countingProvider(), { deterministic: true });
+    const cacheDir = path.join(ws.root, 'cache');
+    const provider = createCachedProvider(inner, { cacheDir, enabled: true });
+    await provider.complete(request);
+    await provider.complete(request);
+    expect(inner.calls).toBe(2);
+    expect(provider.report()).toEqual({
+      enabled: true,
+      keys: [providerCacheKey(request)],
+      hits: 0,
+      misses: 0,
+    });
+    await expect(readdir(cacheDir)).rejects.toThrow();
+  });
+
   it('treats a corrupt cache file as a miss and repairs it', async () => {
     const inner = countingProvider();
     const cacheDir = path.join(ws.root, 'cache');

@@ -23,8 +23,10 @@ export interface CachedProvider extends Provider {
 /**
  * Wraps a provider with an on-disk response cache (`<cacheDir>/<key>.json`).
  * A corrupt or foreign cache file is treated as a miss and overwritten.
- * With `enabled: false` every request goes to the inner provider and nothing
- * is written, but keys are still reported so records stay comparable.
+ * With `enabled: false`, or for a deterministic provider (`none`, whose
+ * answer a replay recomputes identically), every request goes to the inner
+ * provider and nothing is read or written, but keys are still reported so
+ * records stay comparable.
  */
 export function createCachedProvider(
   inner: Provider,
@@ -38,7 +40,7 @@ export function createCachedProvider(
     async complete(request: ProviderRequest): Promise<ProviderResponse> {
       const key = providerCacheKey(request);
       if (!keys.includes(key)) keys.push(key);
-      if (!options.enabled) return inner.complete(request);
+      if (!options.enabled || inner.deterministic) return inner.complete(request);
       const file = path.join(options.cacheDir, `${key}.json`);
       const cached = await readFile(file, 'utf8')
         .then((text) => cacheEntrySchema.safeParse(JSON.parse(text)))

@@ -4,6 +4,7 @@ import type { Provider } from './provider.js';
 export function createNoneProvider(): Provider {
   return {
     id: 'none',
+    deterministic: true,
     async complete() {
       return { text: '', plan: null };
     },

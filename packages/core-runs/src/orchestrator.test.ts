@@ -1,4 +1,4 @@
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   type AgentConfig,
@@ -207,6 +207,8 @@ describe('runTask', () => {
     expect(record.cache.enabled).toBe(true);
     expect(record.cache.keys).toHaveLength(1);
     expect(record.cache.keys[0]).toMatch(/^[0-9a-f]{64}$/);
+    // `none` is recomputed on replay: nothing is stored for it.
+    expect(await readdir(path.join(ws.root, '.sdetkit/agent/cache'))).toEqual([]);
   });
 });
 

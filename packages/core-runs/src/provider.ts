@@ -26,6 +26,12 @@ export interface ProviderResponse {
 
 export interface Provider {
   readonly id: string;
+  /**
+   * True when every answer is a pure function of the request, computed on
+   * this machine (`none`): a response cache has nothing to keep for replay,
+   * so it neither reads nor writes one (cache keys are still reported).
+   */
+  readonly deterministic?: boolean;
   complete(request: ProviderRequest): Promise<ProviderResponse>;
 }
 
