@@ -23,7 +23,7 @@ import { formatCapturedAt, type RetentionResult } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
 import { type Logger, pino } from 'pino';
-import { BodyTooLargeError, readBodyCapped } from './read-body.js';
+import { BodyTooLargeError, headerRecord, readContextBody } from './read-body.js';
 import { bearerToken, createRestApi } from './rest-api.js';
 import { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js';
 import { ServerMetrics } from './server-metrics.js';
@@ -258,16 +258,13 @@ export function createServer(options: ServerOptions): SdetkitServer {
     }
     let raw: Buffer;
     try {
-      raw = await readBodyCapped(c.req.raw, bodyLimit);
+      raw = await readContextBody(c, bodyLimit);
     } catch (error) {
       if (error instanceof BodyTooLargeError)
         return c.json({ ok: false, error: `body larger than ${bodyLimit} bytes` }, 413);
       throw error;
     }
-    const headers: Record<string, string> = {};
-    c.req.raw.headers.forEach((value, key) => {
-      headers[key] = value;
-    });
+    const headers = headerRecord(c);
     const result = adapter({ raw, headers, now: Math.floor(clock().getTime() / 1000) });
     if (result.kind === 'reject') {
       if (result.status === 401) metrics.verificationFailures++;
@@ -335,7 +332,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
         const tenant = token.tenant ?? singleTenant;
         return tokenServes(token, tenant) ? workspaceOf(tenant) : null;
       },
-      readBody: (c) => readBodyCapped(c.req.raw, bodyLimit),
+      readBody: (c) => readContextBody(c, bodyLimit),
     }),
   );
   app.get('/healthz', (c) => c.json({ ok: true }));

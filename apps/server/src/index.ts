@@ -1,5 +1,12 @@
 export { createServer, type SdetkitServer, type ServerOptions } from './create-server.js';
-export { BodyTooLargeError, readBodyCapped } from './read-body.js';
+export {
+  BodyTooLargeError,
+  headerRecord,
+  incomingOf,
+  readBodyCapped,
+  readContextBody,
+  readIncomingCapped,
+} from './read-body.js';
 export { createRestApi, type RestApiDeps } from './rest-api.js';
 export { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js';
 export { ServerMetrics } from './server-metrics.js';
