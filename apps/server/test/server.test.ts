@@ -114,6 +114,27 @@ describe('POST /webhook/generic', () => {
     expect(new Set(logged.map((l) => l.text)).size).toBe(16);
   });
 
+  it('answers the same text from several users at once with one run each user sees', async () => {
+    // Same text, same second: the same record (same hash), stored and ledgered once.
+    await start();
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        post('/webhook/generic', { channel: 'ci', user_id: `u${i}`, text: WRITE }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(6).fill(200));
+    const hashes = await Promise.all(
+      responses.map(async (r) => ((await r.json()) as { result: { hash: string } }).result.hash),
+    );
+    const history = (await readdir(path.join(root, '.sdetkit/agent/history'))).filter((f) =>
+      f.endsWith('.json'),
+    );
+    expect(history.length).toBe(new Set(hashes).size);
+    const ledger = await readFile(path.join(root, '.sdetkit/agent/ledger.jsonl'), 'utf8');
+    expect(ledger.match(/"kind":"run"/g)).toHaveLength(history.length);
+    for (let i = 0; i < 6; i++) expect(await lines('ci', `u${i}.jsonl`)).toHaveLength(1);
+  });
+
   it('keeps a user id like ../../etc inside the conversations folder', async () => {
     await start();
     await post('/webhook/generic', { channel: 'ci', user_id: '../../etc', text: WRITE });

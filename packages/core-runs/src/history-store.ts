@@ -2,7 +2,7 @@ import { renameSync, statSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
-import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { TEMP_PREFIX, writeFileAtomic, writeFileInPlaceDurably } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
 import { type RunRecord, runRecordSchema } from './run-record.js';
@@ -51,8 +51,11 @@ export interface StagedRecord {
 /** Where staged records wait for their ledger entry: `history/.pending/<hash>.<host tag>-<pid>.json`. */
 export const PENDING_DIR = '.pending';
 const PENDING_FILE = /^([0-9a-f]{64})\.([0-9a-f]{8})-(\d+)\.json$/;
-/** Staged files this process is between `stage` and `commit`/`abort` with. */
-const inFlight = new Set<string>();
+/**
+ * Staged files this process is between `stage` and `commit`/`abort` with,
+ * each with a promise that settles when it is published or dropped.
+ */
+const inFlight = new Map<string, Promise<void>>();
 /** A staged file older than this is an orphan even if its pid was reused by another process. */
 const PENDING_ORPHAN_MS = 10 * 60_000;
 
@@ -95,31 +98,49 @@ export class FileHistoryStore implements HistoryStore {
   }
 
   async stage(record: RunRecord): Promise<StagedRecord> {
-    const { file, target, bytes, present } = await this.locate(record);
-    const noop = async () => {};
-    if (present) return { file, created: false, commit: noop, abort: noop };
     const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${HOST_TAG}-${process.pid}.json`);
-    inFlight.add(pending);
+    // The same record staged again before the first is published (two chat users sending the
+    // same text in the same second make the same run): wait for the first, which then is there.
+    for (let busy = inFlight.get(pending); busy; busy = inFlight.get(pending)) await busy;
+    let settle = () => {};
+    inFlight.set(
+      pending,
+      new Promise<void>((resolve) => {
+        settle = () => {
+          inFlight.delete(pending);
+          resolve();
+        };
+      }),
+    );
+    const noop = async () => {};
     try {
-      await writeFileAtomic(pending, bytes);
+      const { file, target, bytes, present } = await this.locate(record);
+      if (present) {
+        settle();
+        return { file, created: false, commit: noop, abort: noop };
+      }
+      // Written in place, not through a temp file: recovery publishes a staged file only when
+      // its ledger entry exists, which is written after this one is complete and fsynced.
+      await writeFileInPlaceDurably(pending, bytes);
+      return {
+        file,
+        created: true,
+        // Rename is atomic: readers see the whole record under its final name or nothing.
+        // Synchronous: a rename is a few microseconds in the kernel, less than a trip through the thread pool.
+        commit: async () => {
+          try {
+            renameSync(pending, target);
+          } finally {
+            settle();
+          }
+        },
+        abort: () => rm(pending, { force: true }).finally(settle),
+      };
     } catch (error) {
-      inFlight.delete(pending);
+      await rm(pending, { force: true }).catch(() => {});
+      settle();
       throw error;
     }
-    return {
-      file,
-      created: true,
-      // Rename is atomic: readers see the whole record under its final name or nothing.
-      // Synchronous: a rename is a few microseconds in the kernel, less than a trip through the thread pool.
-      commit: async () => {
-        try {
-          renameSync(pending, target);
-        } finally {
-          inFlight.delete(pending);
-        }
-      },
-      abort: () => rm(pending, { force: true }).finally(() => inFlight.delete(pending)),
-    };
   }
 
   /**

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigStore } from './config-store.js';
 import { FileHistoryStore, serializeRunRecord } from './history-store.js';
 import { checkLedger, Ledger } from './ledger.js';
+import { LedgerBatcher } from './ledger-batcher.js';
 import { HOST_TAG } from './process-alive.js';
 import { recordRun, recoverInterruptedRuns } from './record-run.js';
 import { minimalRecord } from './testing/minimal-record.js';
@@ -48,6 +49,18 @@ describe('recordRun', () => {
     expect(seen).toEqual([false]);
     expect(await exists(finalFile())).toBe(true);
     expect([...checkLedger(await ledger.read()).runs]).toEqual([record.hash]);
+  });
+
+  it('records the same run arriving several times at once once: one file, one ledger entry, no error', async () => {
+    // Two chat users sending the same text in the same second produce the same record (same hash).
+    const ledger = new LedgerBatcher(new Ledger(agentDir));
+    const options = { config: defaultAgentConfig(), configs: new ConfigStore(agentDir), history, ledger };
+    await Promise.all(Array.from({ length: 6 }, () => recordRun(record, options)));
+    await recordRun(record, options);
+    expect(await exists(finalFile())).toBe(true);
+    expect(checkLedger(await ledger.read()).ok).toBe(true);
+    expect((await ledger.read()).match(/"kind":"run"/g)).toHaveLength(1);
+    expect(await readdir(path.join(agentDir, 'history/.pending'))).toEqual([]);
   });
 
   it('publishes what a killed process staged before recording its first run', async () => {
