@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import fs, { closeSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openCreatingSync, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openCreatingSync, syncDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -75,6 +75,23 @@ describe('openCreatingSync', () => {
     }
     expect(await readFile(file, 'utf8')).toBe('x\ny\n');
     expect(() => openCreatingSync(file, 'wx')).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+  });
+});
+
+describe('syncDirectory', () => {
+  it('shares one fsync among callers that ask while one is running, and syncs again afterwards', async () => {
+    const fsync = vi.spyOn(fs, 'fsync');
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => syncDirectory(ws.root)));
+      // The first call's fsync, then one more for the nine that asked while it ran.
+      expect(fsync).toHaveBeenCalledTimes(2);
+      await syncDirectory(ws.root);
+      expect(fsync).toHaveBeenCalledTimes(3);
+      await Promise.all([syncDirectory(ws.root), syncDirectory(path.join(ws.root, 'missing'))]);
+      expect(fsync).toHaveBeenCalledTimes(4);
+    } finally {
+      fsync.mockRestore();
+    }
   });
 });
 

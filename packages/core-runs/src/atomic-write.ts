@@ -19,7 +19,9 @@ export const TEMP_PREFIX = '.sdetkit-tmp-';
  */
 const SYNC_WRITE_LIMIT = 64 * 1024;
 
-const fsyncFd = promisify(fs.fsync);
+/** Looked up on each call (not bound once) so tests can count fsyncs. */
+const fsyncFd = (fd: number) =>
+  new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 const openFd = promisify(fs.open);
 const writeFd = promisify(fs.writeFile);
 
@@ -81,8 +83,39 @@ export async function writeFileInPlaceDurably(file: string, data: string | Uint8
   await syncDirectory(path.dirname(file));
 }
 
-/** fsyncs a folder, so a rename in it survives a crash. */
-export async function syncDirectory(dir: string): Promise<void> {
+/** Folder fsyncs running (`running`) and the one queued behind each (`next`), by folder. */
+const folderSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
+
+/**
+ * fsyncs a folder, so a rename or a new file in it survives a crash.
+ * Concurrent callers share fsyncs: a call made while one runs waits for the
+ * next one, which starts when the running one ends and serves everyone who
+ * asked in between (an fsync only covers what happened before it started).
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  const state = folderSyncs.get(dir);
+  if (!state) {
+    const running = fsyncFolder(dir).finally(() => {
+      const current = folderSyncs.get(dir);
+      if (current?.next === undefined) folderSyncs.delete(dir);
+    });
+    folderSyncs.set(dir, { running, next: undefined });
+    return running;
+  }
+  state.next ??= state.running
+    .then(() => {
+      const next = state.next as Promise<void>;
+      state.running = next;
+      state.next = undefined;
+      return fsyncFolder(dir);
+    })
+    .finally(() => {
+      if (folderSyncs.get(dir) === state && state.next === undefined) folderSyncs.delete(dir);
+    });
+  return state.next;
+}
+
+async function fsyncFolder(dir: string): Promise<void> {
   let fd: number | undefined;
   try {
     fd = fs.openSync(dir, 'r');
