@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCachedProvider, providerCacheKey } from './cached-provider.js';
+import { createCachedProvider, providerCacheKey, REPORTED_KEYS_LIMIT } from './cached-provider.js';
 import type { Provider, ProviderRequest } from './provider.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
@@ -68,6 +68,24 @@ describe('createCachedProvider', () => {
       misses: 0,
     });
     await expect(readdir(cacheDir)).rejects.toThrow();
+  });
+
+  it('reports at most the most recent REPORTED_KEYS_LIMIT distinct keys (a server provider lives long)', async () => {
+    const provider = createCachedProvider(countingProvider(), {
+      cacheDir: path.join(ws.root, 'cache'),
+      enabled: false,
+    });
+    const requests = Array.from({ length: REPORTED_KEYS_LIMIT + 5 }, (_, i) => ({
+      ...request,
+      task: `t${i}`,
+    }));
+    for (const r of requests) await provider.complete(r);
+    await provider.complete(requests.at(-1)!);
+    const { keys } = provider.report();
+    expect(keys).toHaveLength(REPORTED_KEYS_LIMIT);
+    expect(keys[0]).toBe(providerCacheKey(requests[5]!));
+    expect(keys.at(-1)).toBe(providerCacheKey(requests.at(-1)!));
+    expect(provider.enabled).toBe(false);
   });
 
   it('treats a corrupt cache file as a miss and repairs it', async () => {

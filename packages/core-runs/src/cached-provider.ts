@@ -17,8 +17,16 @@ export function providerCacheKey(request: ProviderRequest): string {
 }
 
 export interface CachedProvider extends Provider {
+  /** What `report().enabled` says, without building a report (runs read it every time). */
+  readonly enabled?: boolean;
   report(): ProviderCacheReport;
 }
+
+/**
+ * A report lists at most this many keys, the most recent distinct ones: a
+ * server's provider lives for months, and runs record their own keys.
+ */
+export const REPORTED_KEYS_LIMIT = 1000;
 
 /**
  * Wraps a provider with an on-disk response cache (`<cacheDir>/<key>.json`).
@@ -32,14 +40,18 @@ export function createCachedProvider(
   inner: Provider,
   options: { cacheDir: string; enabled: boolean },
 ): CachedProvider {
-  const keys: string[] = [];
+  const keys = new Set<string>();
   let hits = 0;
   let misses = 0;
   return {
     id: inner.id,
+    enabled: options.enabled,
     async complete(request: ProviderRequest): Promise<ProviderResponse> {
       const key = providerCacheKey(request);
-      if (!keys.includes(key)) keys.push(key);
+      if (!keys.has(key)) {
+        keys.add(key);
+        if (keys.size > REPORTED_KEYS_LIMIT) keys.delete(keys.values().next().value as string);
+      }
       if (!options.enabled || inner.deterministic) return inner.complete(request);
       const file = path.join(options.cacheDir, `${key}.json`);
       const cached = await readFile(file, 'utf8')

@@ -6,6 +6,27 @@ import { canonicalHash, canonicalJson } from './canonical-json.js';
 
 export const CONFIGS_DIR = 'configs';
 
+/** Recent configs' hashes by their JSON text (a server hashes the same config for every run). */
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES_LIMIT = 16;
+
+/**
+ * `canonicalHash(config)`, remembered for the last few configs. Keyed by
+ * `JSON.stringify` (a quarter of the cost): the same JSON text always has
+ * the same canonical form, so a config changed in place is simply a miss.
+ */
+export function configSha256(config: AgentConfig): string {
+  const text = JSON.stringify(config);
+  let sha = recentHashes.get(text);
+  if (sha === undefined) {
+    sha = canonicalHash(config);
+    recentHashes.set(text, sha);
+    if (recentHashes.size > RECENT_HASHES_LIMIT)
+      recentHashes.delete(recentHashes.keys().next().value as string);
+  }
+  return sha;
+}
+
 /**
  * Content-addressed store of the effective configs runs used
  * (`.sdetkit/agent/configs/<config_sha256>.json`), so a run can be replayed
@@ -18,7 +39,7 @@ export class ConfigStore {
   constructor(private readonly agentDir: string) {}
 
   save(config: AgentConfig): Promise<string> {
-    const sha = canonicalHash(config);
+    const sha = configSha256(config);
     let saving = this.saved.get(sha);
     if (!saving) {
       saving = this.write(sha, config);

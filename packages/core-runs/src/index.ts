@@ -14,7 +14,12 @@ export {
   shellRunAction,
 } from './actions/builtin-actions.js';
 export { openCreatingSync, syncDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
-export { type CachedProvider, createCachedProvider, providerCacheKey } from './cached-provider.js';
+export {
+  type CachedProvider,
+  createCachedProvider,
+  providerCacheKey,
+  REPORTED_KEYS_LIMIT,
+} from './cached-provider.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
 export { CONFIGS_DIR, ConfigStore } from './config-store.js';

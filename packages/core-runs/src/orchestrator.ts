@@ -8,8 +8,8 @@ import {
 } from '@sdetkit/policy';
 import type { ActionRegistry } from './action-registry.js';
 import { type CachedProvider, providerCacheKey } from './cached-provider.js';
-import { canonicalHash } from './canonical-json.js';
 import { type Clock, formatCapturedAt } from './clock.js';
+import { configSha256 } from './config-store.js';
 import { describeError } from './describe-error.js';
 import { type Plan, planTask, type TaskPlanner } from './manager.js';
 import { createNoneProvider } from './none-provider.js';
@@ -166,13 +166,13 @@ export async function runTask(options: RunTaskOptions): Promise<RunRecord> {
     status: review.accepted ? 'ok' : 'error',
   });
 
-  const cacheEnabled = isCachedProvider(shared) ? shared.report().enabled : false;
+  const cacheEnabled = isCachedProvider(shared) ? (shared.enabled ?? shared.report().enabled) : false;
   return createRunRecord({
     schema_version: RUN_RECORD_SCHEMA_VERSION,
     captured_at: capturedAt,
     task: options.task,
     status: review.accepted ? 'ok' : 'error',
-    config_sha256: canonicalHash(config),
+    config_sha256: configSha256(config),
     steps,
     actions,
     outputs: {

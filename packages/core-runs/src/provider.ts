@@ -38,7 +38,7 @@ export interface Provider {
 /** What a cache-aware provider reports after a run. */
 export interface ProviderCacheReport {
   enabled: boolean;
-  /** sha256 keys of every request made, in order, deduplicated. */
+  /** sha256 keys of the requests made, in order, deduplicated (the most recent `REPORTED_KEYS_LIMIT`). */
   keys: string[];
   hits: number;
   misses: number;
