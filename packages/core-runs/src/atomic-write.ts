@@ -19,8 +19,8 @@ export const TEMP_PREFIX = '.sdetkit-tmp-';
  */
 const SYNC_WRITE_LIMIT = 64 * 1024;
 
-/** Looked up on each call (not bound once) so tests can count fsyncs. */
-const fsyncFd = (fd: number) =>
+/** fsync through the thread pool. Looks `fs.fsync` up on each call (not bound once) so tests can count fsyncs. */
+export const fsyncFd = (fd: number) =>
   new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 const openFd = promisify(fs.open);
 const writeFd = promisify(fs.writeFile);

@@ -1,5 +1,7 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncFd, openCreatingSync } from './atomic-write.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
 import { withFileLock } from './file-lock.js';
 
@@ -26,27 +28,32 @@ export function entryDigest(entry: Omit<LedgerEntry, 'digest'>): string {
 }
 
 /** The last complete line of a file, read from its end (ledgers grow large). */
-async function lastLine(file: string): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/**
+ * The last line of a file, read backwards in growing chunks. Synchronous:
+ * a few small reads of a cached file take microseconds, less than one trip
+ * through libuv's thread pool (see atomic-write.ts).
+ */
+function lastLine(file: string): string | undefined {
+  let fd: number;
   try {
-    handle = await open(file, 'r');
+    fd = fs.openSync(file, 'r');
   } catch {
     return undefined;
   }
   try {
-    const { size } = await handle.stat();
+    const { size } = fs.fstatSync(fd);
     let chunk = 4096;
     for (;;) {
       const start = Math.max(0, size - chunk);
       const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
+      fs.readSync(fd, buffer, 0, buffer.length, start);
       const text = buffer.toString('utf8').replace(/\n+$/, '');
       const newline = text.lastIndexOf('\n');
       if (newline !== -1 || start === 0) return text.slice(newline + 1) || undefined;
       chunk *= 4;
     }
   } finally {
-    await handle.close();
+    fs.closeSync(fd);
   }
 }
 
@@ -73,9 +80,9 @@ export class Ledger {
     records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
   ): Promise<LedgerEntry[]> {
     if (records.length === 0) return [];
-    await mkdir(path.dirname(this.file), { recursive: true });
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
     return withFileLock(this.lock, async () => {
-      const last = await lastLine(this.file);
+      const last = lastLine(this.file);
       let seq = 1;
       let prev = GENESIS;
       if (last) {
@@ -96,13 +103,16 @@ export class Ledger {
         entries.push(entry);
         prev = entry.digest;
       }
-      // One O_APPEND write of whole lines: never rewrites what is there.
-      const handle = await open(this.file, 'a');
+      // One O_APPEND write of whole lines: never rewrites what is there. Only the fsync waits
+      // in the thread pool; the rest takes microseconds.
+      const fd = openCreatingSync(this.file, 'a');
       try {
-        await handle.write(entries.map((e) => `${canonicalJson(e)}\n`).join(''));
-        await handle.sync();
+        const text = entries.map((e) => `${canonicalJson(e)}\n`).join('');
+        if (fs.writeSync(fd, text) !== Buffer.byteLength(text))
+          throw new Error(`${this.file}: short append (disk full?)`);
+        await fsyncFd(fd);
       } finally {
-        await handle.close();
+        fs.closeSync(fd);
       }
       return entries;
     });
