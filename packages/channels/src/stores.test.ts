@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -84,6 +84,31 @@ describe('TokenBucketRateLimiter', () => {
       now: () => 0,
     });
     expect((await second.take('t/c/u')).allowed).toBe(false);
+  });
+});
+
+describe('FileBucketStore', () => {
+  it('rewrites bucket files in place, loads a torn one as a full bucket, and retries failed writes', async () => {
+    const root = path.join(dir, 'rate_limits');
+    const store = new FileBucketStore(root);
+    store.save('t/c/u', { tokens: 1, updated_ms: 5 });
+    await store.flush();
+    store.save('t/c/u', { tokens: 0, updated_ms: 6 });
+    await store.flush();
+    expect(await readdir(path.join(root, 't/c'))).toEqual(['u.json']);
+    expect(await store.load('t/c/u')).toEqual({ tokens: 0, updated_ms: 6 });
+    // A crash between truncating and writing leaves an empty file: the limiter starts that user full.
+    await writeFile(path.join(root, 't/c/u.json'), '');
+    expect(await store.load('t/c/u')).toBeUndefined();
+    const limiter = new TokenBucketRateLimiter({ capacity: 2, refillPerSecond: 0, store, now: () => 0 });
+    expect((await limiter.take('t/c/u')).remaining).toBe(1);
+    // A folder where a bucket file should be: that write fails, is reported and stays queued.
+    await mkdir(path.join(root, 't/c/blocked.json'), { recursive: true });
+    store.save('t/c/blocked', { tokens: 1, updated_ms: 7 });
+    await expect(store.flush()).rejects.toThrow();
+    await rm(path.join(root, 't/c/blocked.json'), { recursive: true });
+    await store.flush();
+    expect(await store.load('t/c/blocked')).toEqual({ tokens: 1, updated_ms: 7 });
   });
 });
 
