@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileConversationStore } from './conversation-store.js';
 import { IdempotencyStore } from './idempotency-store.js';
+import { JsonlAppender } from './jsonl-appender.js';
 import { FileBucketStore, TokenBucketRateLimiter } from './rate-limiter.js';
 import { safeFileName } from './safe-file-name.js';
 
@@ -84,6 +85,28 @@ describe('TokenBucketRateLimiter', () => {
       now: () => 0,
     });
     expect((await second.take('t/c/u')).allowed).toBe(false);
+  });
+});
+
+describe('JsonlAppender', () => {
+  it('keeps call order for a new file created in the background and for the appends queued behind it', async () => {
+    const appender = new JsonlAppender();
+    const file = path.join(dir, 'new/folder/lines.jsonl');
+    const appends = Array.from({ length: 50 }, (_, i) => appender.append(file, { i }));
+    await appender.drain();
+    await Promise.all(appends);
+    await appender.append(file, { i: 50 });
+    const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l).i)).toEqual(Array.from({ length: 51 }, (_, i) => i));
+  });
+
+  it('reports a file it cannot create, and creates it once it can', async () => {
+    const appender = new JsonlAppender();
+    await writeFile(path.join(dir, 'blocker'), 'a file where a folder should be');
+    await expect(appender.append(path.join(dir, 'blocker/x.jsonl'), { a: 1 })).rejects.toThrow();
+    await rm(path.join(dir, 'blocker'));
+    await appender.append(path.join(dir, 'blocker/x.jsonl'), { a: 2 });
+    expect(await readFile(path.join(dir, 'blocker/x.jsonl'), 'utf8')).toBe('{"a":2}\n');
   });
 });
 
