@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -71,6 +71,22 @@ describe('agent run with provider local', () => {
     expect(calls).toBe(4);
     const replay = await runCli(ws.root, ['agent', 'replay', (first.json as { hash: string }).hash]);
     expect(replay.json).toMatchObject({ result: 'match' });
+    expect(calls).toBe(4);
+  });
+
+  it('uses --cache-dir for provider responses and writes none with --no-cache', async () => {
+    await runCli(ws.root, ['agent', 'run', '--cache-dir', 'my-cache', 'write a file for me']);
+    expect(await readdir(path.join(ws.root, 'my-cache'))).toHaveLength(2);
+    expect(calls).toBe(2);
+    await runCli(ws.root, [
+      'agent',
+      'run',
+      '--no-cache',
+      '--cache-dir',
+      'other-cache',
+      'write a file for me',
+    ]);
+    await expect(readdir(path.join(ws.root, 'other-cache'))).rejects.toThrow();
     expect(calls).toBe(4);
   });
 

@@ -107,12 +107,13 @@ describe('sdetkit agent run', () => {
     });
   });
 
-  it('uses --cache-dir for provider responses and writes none with --no-cache', async () => {
+  it('stores nothing in the cache for provider none, and records the cache keys all the same', async () => {
     await runCli(ws.root, ['agent', 'init']);
-    await runCli(ws.root, ['agent', 'run', '--cache-dir', 'my-cache', 'plan something']);
-    expect(await readdir(path.join(ws.root, 'my-cache'))).toHaveLength(1);
-    await runCli(ws.root, ['agent', 'run', '--no-cache', '--cache-dir', 'other-cache', 'plan something']);
-    await expect(readdir(path.join(ws.root, 'other-cache'))).rejects.toThrow();
+    const run = await runCli(ws.root, ['agent', 'run', '--cache-dir', 'my-cache', 'plan something']);
+    expect(run.json).toMatchObject({
+      cache: { enabled: true, keys: [expect.stringMatching(/^[0-9a-f]{64}$/)] },
+    });
+    await expect(readdir(path.join(ws.root, 'my-cache'))).rejects.toThrow();
   });
 
   it('rejects an empty task and unknown flags with exit 2', async () => {
