@@ -111,7 +111,7 @@ describe('JsonlAppender', () => {
 });
 
 describe('FileBucketStore', () => {
-  it('rewrites bucket files in place, loads a torn one as a full bucket, and retries failed writes', async () => {
+  it('replaces bucket files whole, loads an unreadable one as a full bucket, and retries failed writes', async () => {
     const root = path.join(dir, 'rate_limits');
     const store = new FileBucketStore(root);
     store.save('t/c/u', { tokens: 1, updated_ms: 5 });
@@ -120,7 +120,7 @@ describe('FileBucketStore', () => {
     await store.flush();
     expect(await readdir(path.join(root, 't/c'))).toEqual(['u.json']);
     expect(await store.load('t/c/u')).toEqual({ tokens: 0, updated_ms: 6 });
-    // A crash between truncating and writing leaves an empty file: the limiter starts that user full.
+    // A file that does not parse (written by hand, or lost in a machine crash): that user starts full.
     await writeFile(path.join(root, 't/c/u.json'), '');
     expect(await store.load('t/c/u')).toBeUndefined();
     const limiter = new TokenBucketRateLimiter({ capacity: 2, refillPerSecond: 0, store, now: () => 0 });

@@ -64,25 +64,6 @@ export async function writeFileAtomic(
   await syncDirectory(dir);
 }
 
-/**
- * Creates or truncates `file`, writes `data`, fsyncs it and its folder.
- * Not atomic: a crash can leave it partly written, so it is for files
- * nobody trusts until something written after it says so (staged history
- * records, published once their ledger entry exists).
- */
-export async function writeFileInPlaceDurably(file: string, data: string | Uint8Array): Promise<void> {
-  const fd = await openCreatingFd(file, 'w', 0o644);
-  try {
-    const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    if (size <= SYNC_WRITE_LIMIT) fs.writeFileSync(fd, data);
-    else await writeFd(fd, data);
-    await fsyncFd(fd);
-  } finally {
-    closeQuietly(fd);
-  }
-  await syncDirectory(path.dirname(file));
-}
-
 /** Folder fsyncs running (`running`) and the one queued behind each (`next`), by folder. */
 const folderSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
 

@@ -2,7 +2,7 @@ import { renameSync, statSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
-import { TEMP_PREFIX, writeFileAtomic, writeFileInPlaceDurably } from './atomic-write.js';
+import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
 import { type RunRecord, runRecordSchema } from './run-record.js';
@@ -119,9 +119,8 @@ export class FileHistoryStore implements HistoryStore {
         settle();
         return { file, created: false, commit: noop, abort: noop };
       }
-      // Written in place, not through a temp file: recovery publishes a staged file only when
-      // its ledger entry exists, which is written after this one is complete and fsynced.
-      await writeFileInPlaceDurably(pending, bytes);
+      // Atomically, like every file under .sdetkit: even a staged record is never seen torn.
+      await writeFileAtomic(pending, bytes);
       return {
         file,
         created: true,
