@@ -76,12 +76,14 @@ const folderSyncs = new Map<string, { running: Promise<void>; next: Promise<void
 export function syncDirectory(dir: string): Promise<void> {
   const state = folderSyncs.get(dir);
   if (!state) {
-    const running = fsyncFolder(dir).finally(() => {
-      const current = folderSyncs.get(dir);
-      if (current?.next === undefined) folderSyncs.delete(dir);
-    });
-    folderSyncs.set(dir, { running, next: undefined });
-    return running;
+    const fresh: { running: Promise<void>; next: Promise<void> | undefined } = {
+      running: fsyncFolder(dir).finally(() => {
+        if (fresh.next === undefined) folderSyncs.delete(dir);
+      }),
+      next: undefined,
+    };
+    folderSyncs.set(dir, fresh);
+    return fresh.running;
   }
   state.next ??= state.running
     .then(() => {

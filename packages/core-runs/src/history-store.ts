@@ -136,7 +136,6 @@ export class FileHistoryStore implements HistoryStore {
         abort: () => rm(pending, { force: true }).finally(settle),
       };
     } catch (error) {
-      await rm(pending, { force: true }).catch(() => {});
       settle();
       throw error;
     }

@@ -27,9 +27,9 @@ export function entryDigest(entry: Omit<LedgerEntry, 'digest'>): string {
   return canonicalHash({ seq, kind, hash, prev, captured_at });
 }
 
-/** The last complete line of a file, read from its end (ledgers grow large). */
 /**
- * The last line of a file, read backwards in growing chunks. Synchronous:
+ * The last complete line of a file, read from its end in growing chunks
+ * (ledgers grow large). Synchronous:
  * a few small reads of a cached file take microseconds, less than one trip
  * through libuv's thread pool (see atomic-write.ts).
  */
