@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TEMP_PREFIX } from '@sdetkit/core-runs';
+import { writeFileAtomic } from '@sdetkit/core-runs';
 import { safeFileName } from './safe-file-name.js';
 
 export interface Bucket {
@@ -126,16 +126,8 @@ export class FileBucketStore implements BucketStore {
     this.dirty.clear();
     let failure: unknown;
     for (const [key, bucket] of batch) {
-      const file = this.file(key);
-      const text = `${JSON.stringify(bucket)}\n`;
       try {
-        try {
-          await replaceFile(file, text);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-          await mkdir(path.dirname(file), { recursive: true });
-          await replaceFile(file, text);
-        }
+        await writeFileAtomic(this.file(key), `${JSON.stringify(bucket)}\n`, { durable: false });
       } catch (error) {
         // Kept for the next flush; the other buckets are still written.
         if (!this.dirty.has(key)) this.dirty.set(key, bucket);
@@ -143,22 +135,5 @@ export class FileBucketStore implements BucketStore {
       }
     }
     if (failure !== undefined) throw failure;
-  }
-}
-
-let tempCounter = 0;
-
-/** Writes `file` through a temp file and a rename: a reader sees the old or the new content, whole. */
-async function replaceFile(file: string, text: string): Promise<void> {
-  const temp = path.join(
-    path.dirname(file),
-    `${TEMP_PREFIX}${path.basename(file)}.${process.pid}.${tempCounter++}`,
-  );
-  await writeFile(temp, text, { flag: 'wx' });
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }

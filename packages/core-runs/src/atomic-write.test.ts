@@ -95,6 +95,24 @@ describe('syncDirectory', () => {
   });
 });
 
+describe('writeFileAtomic with durable: false', () => {
+  it('replaces the file whole without any fsync', async () => {
+    const fsync = vi.spyOn(fs, 'fsync');
+    try {
+      const target = path.join(ws.root, 'state/bucket.json');
+      await writeFileAtomic(target, 'one', { durable: false });
+      await writeFileAtomic(target, 'two', { durable: false });
+      expect(fsync).not.toHaveBeenCalled();
+      expect(await readFile(target, 'utf8')).toBe('two');
+      expect(await readdir(path.dirname(target))).toEqual(['bucket.json']);
+      await writeFileAtomic(target, 'three');
+      expect(fsync).toHaveBeenCalledTimes(2);
+    } finally {
+      fsync.mockRestore();
+    }
+  });
+});
+
 describe('writeFileAtomic with large chunks', () => {
   it('writes chunks over the synchronous limit asynchronously, in order', async () => {
     const target = path.join(ws.root, 'large.bin');

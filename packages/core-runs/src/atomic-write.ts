@@ -29,12 +29,16 @@ const writeFd = promisify(fs.writeFile);
  * Writes a file so a reader never sees a half-written one under its final
  * name: write a temp file in the same folder, fsync it, rename it over the
  * target, fsync the folder. A crash leaves at most a `.sdetkit-tmp-*` file.
- * `data` may be a list of chunks, written in order.
+ * `data` may be a list of chunks, written in order. `durable: false` skips
+ * both fsyncs, for state that may be a little old after a machine crash but
+ * must never be torn (rate-limit buckets).
  */
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array | readonly (string | Uint8Array)[],
+  options: { durable?: boolean } = {},
 ): Promise<void> {
+  const durable = options.durable ?? true;
   const dir = path.dirname(target);
   const temp = path.join(
     dir,
@@ -48,7 +52,7 @@ export async function writeFileAtomic(
       if (size <= SYNC_WRITE_LIMIT) fs.writeFileSync(fd, chunk);
       else await writeFd(fd, chunk);
     }
-    await fsyncFd(fd);
+    if (durable) await fsyncFd(fd);
   } catch (error) {
     closeQuietly(fd);
     fs.rmSync(temp, { force: true });
@@ -61,7 +65,7 @@ export async function writeFileAtomic(
     fs.rmSync(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
 }
 
 /** Folder fsyncs running (`running`) and the one queued behind each (`next`), by folder. */
