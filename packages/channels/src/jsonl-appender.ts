@@ -1,5 +1,5 @@
-import { closeSync, writeSync } from 'node:fs';
-import { canonicalJson, openCreatingSync } from '@sdetkit/core-runs';
+import { closeSync } from 'node:fs';
+import { appendWholeSync, canonicalJson, openCreatingSync } from '@sdetkit/core-runs';
 
 /**
  * Appends canonical JSON lines to files. Each line is one O_APPEND write
@@ -15,9 +15,7 @@ export class JsonlAppender {
       const line = `${canonicalJson(value)}\n`;
       const fd = openCreatingSync(file, 'a');
       try {
-        // One write call: a short write of a regular file only happens when the disk is full.
-        const written = writeSync(fd, line);
-        if (written !== Buffer.byteLength(line)) throw new Error(`${file}: short append (disk full?)`);
+        appendWholeSync(fd, line, file);
       } finally {
         closeSync(fd);
       }

@@ -131,6 +131,16 @@ async function openCreatingFd(file: string, flags: string, mode: number): Promis
   }
 }
 
+/**
+ * Appends `text` to `fd` (opened for appending) with one write call: with
+ * O_APPEND, concurrent appenders never interleave within it. A short write
+ * of a regular file only happens when the disk is full; it is an error.
+ */
+export function appendWholeSync(fd: number, text: string, file: string): void {
+  if (fs.writeSync(fd, text) !== Buffer.byteLength(text))
+    throw new Error(`${file}: short append (disk full?)`);
+}
+
 /** Opens a file (a descriptor), creating its folder only when it is missing (saves a mkdir per write on hot paths). */
 export function openCreatingSync(file: string, flags: string, mode?: number): number {
   try {

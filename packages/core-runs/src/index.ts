@@ -13,7 +13,13 @@ export {
   fsWriteAction,
   shellRunAction,
 } from './actions/builtin-actions.js';
-export { openCreatingSync, syncDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+export {
+  appendWholeSync,
+  openCreatingSync,
+  syncDirectory,
+  TEMP_PREFIX,
+  writeFileAtomic,
+} from './atomic-write.js';
 export {
   type CachedProvider,
   createCachedProvider,

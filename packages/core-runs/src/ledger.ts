@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fsyncFd, openCreatingSync } from './atomic-write.js';
+import { appendWholeSync, fsyncFd, openCreatingSync } from './atomic-write.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
 import { withFileLock } from './file-lock.js';
 
@@ -108,8 +108,7 @@ export class Ledger {
       const fd = openCreatingSync(this.file, 'a');
       try {
         const text = entries.map((e) => `${canonicalJson(e)}\n`).join('');
-        if (fs.writeSync(fd, text) !== Buffer.byteLength(text))
-          throw new Error(`${this.file}: short append (disk full?)`);
+        appendWholeSync(fd, text, this.file);
         await fsyncFd(fd);
       } finally {
         fs.closeSync(fd);
