@@ -1,7 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BodyTooLargeError, readIncomingCapped } from '../src/read-body.js';
+import {
+  BodyTooLargeError,
+  headerRecord,
+  incomingOf,
+  readContextBody,
+  readIncomingCapped,
+} from '../src/read-body.js';
 
 let server: http.Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -64,5 +72,38 @@ describe('readIncomingCapped', () => {
       status: 413,
       text: 'BodyTooLargeError',
     });
+  });
+});
+
+describe('readContextBody and headerRecord on @hono/node-server', () => {
+  it("read Node's request itself, not a web Request built for it", async () => {
+    const app = new Hono();
+    app.post('/', async (c) => {
+      const body = await readContextBody(c, 64);
+      return c.json({
+        node: incomingOf(c) !== undefined,
+        body: body.toString('utf8'),
+        headers: headerRecord(c),
+      });
+    });
+    const started = await new Promise<{ close(): void; port: number }>((resolve) => {
+      const listener = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+        resolve({ close: () => listener.close(), port: info.port }),
+      );
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${started.port}/`, {
+        method: 'POST',
+        headers: { 'x-sdetkit-signature': 'sha256=ab', 'content-type': 'application/json' },
+        body: '{"a":1}',
+      });
+      expect(await response.json()).toMatchObject({
+        node: true,
+        body: '{"a":1}',
+        headers: { 'x-sdetkit-signature': 'sha256=ab', 'content-type': 'application/json' },
+      });
+    } finally {
+      started.close();
+    }
   });
 });
