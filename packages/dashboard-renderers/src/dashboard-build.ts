@@ -1,6 +1,6 @@
 import { sha256Hex, writeFileAtomic } from '@sdetkit/core-runs';
 import { DEFAULT_WORKDIR, isSdetkitError } from '@sdetkit/policy';
-import { problemsOf, scanHistoryTable } from './history-scan.js';
+import { summarizeHistoryFolder } from './history-scan.js';
 import { createTableBuilder } from './history-table.js';
 import { renderCsv } from './render-csv.js';
 import { HTML_LIST_LIMIT, renderHtml } from './render-html.js';
@@ -75,21 +75,26 @@ export async function loadDashboardSummary(
     listLimit?: number;
   } = {},
 ): Promise<DashboardSummary> {
-  const scan = await scanHistoryTable(history.absolute, {
+  const missing = (error: unknown) =>
+    options.allowMissingHistory === true && isSdetkitError(error) && error.code === 'not_found';
+  const { summary } = await summarizeHistoryFolder(history.absolute, {
     displayDir: history.relative,
     ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
-  }).catch((error: unknown) => {
-    if (options.allowMissingHistory && isSdetkitError(error) && error.code === 'not_found') {
-      return { table: createTableBuilder(TASK_CLASSIFIER).build() };
-    }
-    throw error;
-  });
-  return summarizeTable(scan.table, {
     ...(options.window ? { window: options.window } : {}),
     ...(options.listLimit === undefined ? {} : { listLimit: options.listLimit }),
-    skipped: problemsOf(scan.table, history.relative),
     generatedAt: options.generatedAt ?? null,
+  }).catch((error: unknown) => {
+    if (!missing(error)) throw error;
+    const empty = createTableBuilder(TASK_CLASSIFIER).build();
+    return {
+      summary: summarizeTable(empty, {
+        ...(options.window ? { window: options.window } : {}),
+        ...(options.listLimit === undefined ? {} : { listLimit: options.listLimit }),
+        generatedAt: options.generatedAt ?? null,
+      }),
+    };
   });
+  return summary;
 }
 
 /**

@@ -2,9 +2,11 @@ import { mkdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promise
 import path from 'node:path';
 import { serializeRunRecord } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { scanHistory } from './history-scan.js';
-import { SUMMARY_INDEX_FILE } from './summary-index.js';
+import { scanHistory, scanHistoryTable, summarizeHistoryFolder } from './history-scan.js';
+import { summarizeTable } from './summarize-history.js';
+import { INDEX_LIST_LIMIT, SUMMARY_INDEX_FILE } from './summary-index.js';
 import { createHistoryFixture, fixtureRecord, SAMPLE_RUNS } from './testing/history-fixture.js';
+import { parseTimeWindow } from './time-window.js';
 
 let fixture: Awaited<ReturnType<typeof createHistoryFixture>>;
 beforeEach(async () => {
@@ -111,7 +113,7 @@ describe('scanHistory', () => {
       await writeFile(path.join(fixture.historyDir, `${added.hash}.json`), serializeRunRecord(added));
       expect((await scan()).stats).toMatchObject({ read: 1, reused: 5 + i });
       const lines = (await readFile(indexFile, 'utf8')).trimEnd().split('\n').length;
-      expect(lines).toBeLessThanOrEqual(1 + 32);
+      expect(lines).toBeLessThanOrEqual(1 + 3 * 32);
     }
     const last = await scan();
     expect(last.stats).toMatchObject({ read: 0, reused: 45 });
@@ -142,5 +144,86 @@ describe('scanHistory', () => {
     await symlink(outside, path.join(fixture.historyDir, `${'e'.repeat(64)}.json`));
     const result = await scan();
     expect(result.problems.map((p) => p.file)).toContain(`.sdetkit/agent/history/${'e'.repeat(64)}.json`);
+  });
+});
+
+describe('summarizeHistoryFolder', () => {
+  const displayDir = '.sdetkit/agent/history';
+  /** The summary from every file read afresh, through one table. */
+  async function truth(listLimit: number, window = parseTimeWindow()) {
+    const { table } = await scanHistoryTable(fixture.historyDir, { displayDir, useIndex: false });
+    const skipped = (await scanHistory(fixture.historyDir, { displayDir, useIndex: false })).problems;
+    return summarizeTable(table, { listLimit, window, skipped, generatedAt: null });
+  }
+  const summarize = (listLimit: number, window = parseTimeWindow()) =>
+    summarizeHistoryFolder(fixture.historyDir, { displayDir, listLimit, window });
+  async function addRuns(count: number, from: number) {
+    for (let i = from; i < from + count; i++) {
+      const added = fixtureRecord({
+        task: i % 4 === 0 ? 'template:release-readiness' : `run ${i}`,
+        captured_at: `2024-04-0${1 + (i % 3)}T00:00:${String(i % 60).padStart(2, '0')}Z`,
+        status: i % 5 === 0 ? 'error' : 'ok',
+        actions: [{ action: i % 2 === 0 ? 'fs.write' : 'shell.run', approved: i % 7 === 0 }],
+      });
+      await writeFile(path.join(fixture.historyDir, `${added.hash}.json`), serializeRunRecord(added));
+    }
+  }
+
+  it('merges stored summaries into the same summary as reading every file', async () => {
+    await writeFile(path.join(fixture.historyDir, `${'a'.repeat(64)}.json`), '{"broken', 'utf8');
+    for (let round = 0; round < 4; round++) {
+      await addRuns(7, round * 7);
+      const { summary, stats } = await summarize(3);
+      expect(summary).toEqual(await truth(3));
+      if (round > 0) expect(stats).toMatchObject({ read: 7, reused: 6 + round * 7 });
+    }
+    // A removed and a changed file: the segments holding them are summarized again.
+    await rm(path.join(fixture.historyDir, `${fixture.records[1]!.hash}.json`));
+    await writeFile(path.join(fixture.historyDir, `${fixture.records[2]!.hash}.json`), '{}');
+    expect((await summarize(INDEX_LIST_LIMIT)).summary).toEqual(await truth(INDEX_LIST_LIMIT));
+    expect((await summarize(0)).summary).toEqual(await truth(0));
+    // Windows and longer lists than the index keeps go through the whole table.
+    const window = parseTimeWindow('2024-03-02', '2024-04-02');
+    expect((await summarize(5, window)).summary).toEqual(await truth(5, window));
+    expect((await summarize(INDEX_LIST_LIMIT + 1)).summary).toEqual(await truth(INDEX_LIST_LIMIT + 1));
+  });
+
+  it('does not parse the stored columns when the summaries suffice, and recovers when they are corrupt', async () => {
+    await summarize(3);
+    await addRuns(3, 0);
+    await summarize(3);
+    const indexFile = path.join(fixture.historyDir, SUMMARY_INDEX_FILE);
+    const lines = (await readFile(indexFile, 'utf8')).split('\n');
+    // Segments are three lines after the header: head, summary, columns. Break every columns line.
+    const broken = lines.map((line, i) => (i > 0 && i % 3 === 0 ? '{"kind":"not base64!"}' : line));
+    await writeFile(indexFile, broken.join('\n'));
+    const fast = await summarize(3);
+    expect(fast.stats).toMatchObject({ read: 0, reused: 8 });
+    expect(fast.summary).toEqual(await truth(3));
+    // A window needs the columns: the broken segments are dropped and their files read again.
+    await writeFile(indexFile, broken.join('\n'));
+    const window = parseTimeWindow('2024-03-02');
+    const windowed = await summarize(3, window);
+    expect(windowed.stats).toMatchObject({ read: 8, reused: 0 });
+    expect(windowed.summary).toEqual(await truth(3, window));
+    // A removed file forces a rewrite, which needs every column: all files are read again.
+    await writeFile(indexFile, broken.join('\n'));
+    await rm(path.join(fixture.historyDir, `${fixture.records[0]!.hash}.json`));
+    const rewritten = await summarize(3);
+    expect(rewritten.stats).toMatchObject({ read: 7, reused: 0 });
+    expect(rewritten.summary).toEqual(await truth(3));
+    expect((await summarize(3)).stats).toMatchObject({ read: 0, reused: 7 });
+  });
+
+  it('summarizes all runs at once when a timestamp sorts differently as text and as a time', async () => {
+    // 2024-02-30 parses as March 1st: by seconds it ties with March 1st runs, by text it is older.
+    const odd = fixtureRecord({ task: 'odd date', captured_at: '2024-02-30T00:00:00Z', status: 'error' });
+    await writeFile(path.join(fixture.historyDir, `${odd.hash}.json`), serializeRunRecord(odd));
+    await summarize(10);
+    for (let i = 0; i < 6; i++) {
+      const tie = fixtureRecord({ task: `tie ${i}`, captured_at: '2024-03-01T00:00:00Z', status: 'error' });
+      await writeFile(path.join(fixture.historyDir, `${tie.hash}.json`), serializeRunRecord(tie));
+    }
+    expect((await summarize(10)).summary).toEqual(await truth(10));
   });
 });

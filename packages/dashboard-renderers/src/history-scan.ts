@@ -15,8 +15,29 @@ import {
 } from './history-table.js';
 import { newestFirstOrder } from './newest-first.js';
 import { type HistoryRow, scanChunk, statChunk } from './scan-chunk.js';
-import { TASK_CLASSIFIER, taskFamily, templateOfTask } from './summarize-history.js';
-import { appendSummaryIndex, loadSummaryIndex, saveSummaryIndex } from './summary-index.js';
+import {
+  type DashboardSummary,
+  finishSummary,
+  summarizeTable,
+  TASK_CLASSIFIER,
+  taskFamily,
+  templateOfTask,
+} from './summarize-history.js';
+import {
+  appendSummaryIndex,
+  encodeIndexSegment,
+  INDEX_LIST_LIMIT,
+  type IndexSegment,
+  loadSummaryIndex,
+  saveSummaryIndex,
+} from './summary-index.js';
+import {
+  canMergeParts,
+  mergePartialSummaries,
+  partialSummaryOf,
+  type SummaryPart,
+} from './summary-partial.js';
+import type { TimeWindow } from './time-window.js';
 
 export interface HistoryScanProblem {
   file: string;
@@ -52,7 +73,7 @@ export interface ScanOptions {
  */
 export const WORKER_THRESHOLD = 20_000;
 
-type ChunkMessage = string | Float64Array | HistoryTable;
+type ChunkMessage = string | Float64Array | null;
 
 /**
  * A reader thread keeps little between files, so a small young generation
@@ -87,11 +108,20 @@ export async function scanHistory(historyDir: string, options: ScanOptions): Pro
 
 /** The files of a table that could not be summarized, by file name. */
 export function problemsOf(table: HistoryTable, displayDir: string): HistoryScanProblem[] {
-  const problems: HistoryScanProblem[] = [];
+  return withDisplayDir(problemEntries(table), displayDir);
+}
+
+function problemEntries(table: HistoryTable): [file: string, reason: string][] {
+  const problems: [string, string][] = [];
   for (let i = 0; i < table.kind.length; i++)
-    if (table.kind[i] === KIND_PROBLEM)
-      problems.push({ file: `${displayDir}/${table.files[i]}`, reason: table.reason[i] as string });
-  return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    if (table.kind[i] === KIND_PROBLEM) problems.push([table.files[i] as string, table.reason[i] as string]);
+  return problems;
+}
+
+function withDisplayDir(problems: readonly [string, string][], displayDir: string): HistoryScanProblem[] {
+  return problems
+    .map(([file, reason]) => ({ file: `${displayDir}/${file}`, reason }))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 /**
@@ -102,82 +132,237 @@ export function problemsOf(table: HistoryTable, displayDir: string): HistoryScan
  * skipped and reported, never fatal.
  */
 export async function scanHistoryTable(historyDir: string, options: ScanOptions): Promise<HistoryTableScan> {
-  const useIndex = options.useIndex ?? true;
-  // The folder is listed (in libuv's thread pool) while this thread reads and parses the index.
-  const [names, segments] = await Promise.all([
-    listRecordFiles(historyDir, options.displayDir),
-    useIndex ? loadSummaryIndex(historyDir) : null,
-  ]);
-  const threshold = options.workerThreshold ?? WORKER_THRESHOLD;
-  const threads =
-    options.workers === 0 || names.length < threshold
-      ? 0
-      : Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism() - 1, 3), 8));
+  return withReaders(options, async (readers) => {
+    const found = await collect(historyDir, options, readers, 'table');
+    const table = tableOf(found);
+    await updateIndex(historyDir, options, found, () => table);
+    return { table, stats: found.stats };
+  });
+}
 
-  // Entries reused from the index first, then whatever had to be read.
-  const parts: HistoryTable[] = [];
+export interface HistorySummaryOptions extends ScanOptions {
+  window?: TimeWindow;
+  /** See `SummaryOptions.listLimit`. */
+  listLimit?: number;
+  generatedAt?: string | null;
+}
+
+/**
+ * The dashboard summary of a history folder: `summarizeTable` over
+ * `scanHistoryTable`, but without building the table when it can be
+ * avoided. Without a time window, and listing at most `INDEX_LIST_LIMIT`
+ * runs, a rebuild merges the summaries the index stores for unchanged
+ * files with those of the files it reads, and never parses the rest of
+ * the index.
+ */
+export async function summarizeHistoryFolder(
+  historyDir: string,
+  options: HistorySummaryOptions,
+): Promise<{ summary: DashboardSummary; stats: HistoryScan['stats'] }> {
+  const listLimit = options.listLimit ?? Number.POSITIVE_INFINITY;
+  const finish = { ...options, listLimit };
+  const unbounded =
+    options.window === undefined || (options.window.since === null && options.window.until === null);
+  const mergeable = unbounded && listLimit <= INDEX_LIST_LIMIT;
+  if (!mergeable) {
+    const { table, stats } = await scanHistoryTable(historyDir, options);
+    const skipped = problemsOf(table, options.displayDir);
+    return { summary: summarizeTable(table, { ...finish, skipped }), stats };
+  }
+  return withReaders(options, async (readers) => {
+    const attempt = async (useStoredIndex: boolean) => {
+      const found = await collect(historyDir, options, readers, 'summary', useStoredIndex);
+      const parts: SummaryPart[] = [];
+      const problems: [string, string][] = [];
+      for (const { segment, keep } of found.kept) {
+        if (keep === null) {
+          parts.push(segment.part);
+          problems.push(...segment.problems);
+        } else {
+          const table = selectEntries(segment.table(), keep);
+          parts.push(partialSummaryOf(table, { limit: INDEX_LIST_LIMIT }));
+          problems.push(...problemEntries(table));
+        }
+      }
+      for (const added of found.added) {
+        added.part = partialSummaryOf(added.table, { limit: INDEX_LIST_LIMIT });
+        parts.push(added.part);
+        problems.push(...problemEntries(added.table));
+      }
+      // The whole table, when the summaries cannot be merged or the index is rewritten.
+      let table: HistoryTable | null = null;
+      const fullTable = () => {
+        table ??= tableOf(found);
+        return table;
+      };
+      const skipped = withDisplayDir(problems, options.displayDir);
+      const summary =
+        parts.length === 0
+          ? summarizeTable(createTableBuilder(TASK_CLASSIFIER).build(), { ...finish, skipped })
+          : canMergeParts(parts, listLimit)
+            ? finishSummary(mergePartialSummaries(parts, listLimit), { ...finish, skipped })
+            : summarizeTable(fullTable(), { ...finish, skipped });
+      await updateIndex(historyDir, options, found, fullTable);
+      return { summary, stats: found.stats };
+    };
+    try {
+      return await attempt(true);
+    } catch (error) {
+      // A segment whose summary parsed but whose columns do not: read every file again.
+      if (error instanceof CorruptIndexError) return attempt(false);
+      throw error;
+    }
+  });
+}
+
+/** An index segment's columns turned out unreadable after its summary was used. */
+class CorruptIndexError extends Error {}
+
+/** A batch of files read in this scan. */
+interface AddedPart {
+  table: HistoryTable;
+  /** `encodeTable(table)`, when a reader thread already made it. */
+  text: string | null;
+  part?: SummaryPart;
+}
+
+/** What a scan found: index segments still valid (all entries, or those `keep` marks) and files read. */
+interface Collected {
+  kept: { segment: IndexSegment; keep: Uint8Array | null }[];
+  added: AddedPart[];
+  /** Index segments loaded, and how many of their entries were stale or gone. */
+  segments: number;
+  stale: number;
+  stats: HistoryScan['stats'];
+}
+
+/**
+ * Lists the folder, loads the index, matches its entries to the files by
+ * name, size and mtime, and reads the files it does not cover. In `table`
+ * mode every kept segment's columns are parsed here; a segment whose text
+ * turns out corrupt is dropped and its files are read instead.
+ */
+async function collect(
+  historyDir: string,
+  options: ScanOptions,
+  readers: ReaderThreads,
+  mode: 'table' | 'summary',
+  useStoredIndex = true,
+): Promise<Collected> {
+  const useIndex = (options.useIndex ?? true) && useStoredIndex;
+  const threshold = options.workerThreshold ?? WORKER_THRESHOLD;
+  // The folder is listed in libuv's thread pool while this thread reads and parses the index.
+  const listing = listRecordFiles(historyDir, options.displayDir);
+  listing.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
+  const segments = useIndex ? await loadSummaryIndex(historyDir) : null;
+  // A large index means a large folder: start the reader threads while the listing finishes.
+  if (segments !== null && segments.reduce((sum, s) => sum + s.head.files.length, 0) >= threshold)
+    readers.start();
+  const names = await listing;
+  const threads = names.length < threshold ? 0 : readers.size;
+
+  const kept: Collected['kept'] = [];
   const covered = new Uint8Array(names.length);
   let reused = 0;
   let stale = 0;
   if (segments !== null && segments.length > 0) {
     const stats =
-      threads > 0 ? await statInWorkers(historyDir, names, threads) : statChunk(historyDir, names);
+      threads > 0 ? await statInWorkers(readers, historyDir, names) : statChunk(historyDir, names);
     const cache = {};
     for (const segment of segments) {
-      const keep = new Uint8Array(segment.files.length);
-      let kept = 0;
-      const positions = positionsIn(names, segment.files, cache);
-      for (let j = 0; j < segment.files.length; j++) {
+      const { files, size, mtime } = segment.head;
+      const keep = new Uint8Array(files.length);
+      let count = 0;
+      const positions = positionsIn(names, files, cache);
+      for (let j = 0; j < files.length; j++) {
         const i = positions[j] as number;
-        if (
-          i >= 0 &&
-          covered[i] === 0 &&
-          stats[2 * i] === segment.size[j] &&
-          stats[2 * i + 1] === segment.mtime[j]
-        ) {
-          covered[i] = 1;
+        if (i >= 0 && covered[i] === 0 && stats[2 * i] === size[j] && stats[2 * i + 1] === mtime[j]) {
           keep[j] = 1;
-          kept++;
+          count++;
         }
       }
-      reused += kept;
-      stale += segment.files.length - kept;
-      if (kept === segment.files.length) parts.push(segment);
-      else if (kept > 0) parts.push(selectEntries(segment, keep));
+      if (count > 0 && (mode === 'table' || count < files.length)) {
+        try {
+          segment.table();
+        } catch {
+          count = 0;
+        }
+      }
+      stale += files.length - count;
+      if (count === 0) continue;
+      reused += count;
+      for (let j = 0; j < files.length; j++) if (keep[j] === 1) covered[positions[j] as number] = 1;
+      kept.push({ segment, keep: count === files.length ? null : keep });
     }
   }
   const readNames = names.filter((_, i) => covered[i] === 0);
-  const readThreads = readNames.length < threshold ? 0 : threads;
-  // A reader thread's batch arrives as encoded text, which can go into the index as is.
-  const added: { table: HistoryTable; text: string | null }[] =
-    readThreads > 0
-      ? await readInWorkers(historyDir, readNames, readThreads)
+  const added: AddedPart[] =
+    readNames.length >= threshold && threads > 0
+      ? await readInWorkers(readers, historyDir, readNames)
       : readNames.length > 0
-        ? [{ table: scanChunk(historyDir, readNames, createTableBuilder(TASK_CLASSIFIER)), text: null }]
+        ? [{ table: readHere(historyDir, readNames), text: null }]
         : [];
-  for (const { table } of added) parts.push(table);
-  const table = parts.length === 0 ? createTableBuilder(TASK_CLASSIFIER).build() : concatTables(parts);
-
-  if (useIndex) {
-    // The index is a cache: failing to write it (read-only folder) must not fail the build.
-    // Every segment is written sorted by file name (reader batches are sorted slices of `names`).
-    const encoded = added.map(({ table: part, text }) => text ?? encodeTable(part));
-    const ignore = () => {};
-    const tooMany = (segments?.length ?? 0) + encoded.length > MAX_INDEX_SEGMENTS;
-    if (reused === 0) await saveSummaryIndex(historyDir, encoded).catch(ignore);
-    else if (stale > 0 || (encoded.length > 0 && tooMany))
-      await saveSummaryIndex(historyDir, [encodeTable(sortedByFile(table))]).catch(ignore);
-    else if (encoded.length > 0) await appendSummaryIndex(historyDir, encoded).catch(ignore);
-  }
   return {
-    table,
-    stats: {
-      files: names.length,
-      reused,
-      read: readNames.length,
-      workers: threads,
-    },
+    kept,
+    added,
+    segments: segments?.length ?? 0,
+    stale,
+    stats: { files: names.length, reused, read: readNames.length, workers: threads },
   };
+}
+
+/** Files read on this thread. */
+function readHere(dir: string, names: string[]): HistoryTable {
+  const builder = createTableBuilder(TASK_CLASSIFIER);
+  scanChunk(dir, names, builder);
+  return builder.build();
+}
+
+/** One table of everything a scan found (parsing every kept segment). */
+function tableOf(found: Collected): HistoryTable {
+  const columnsOf = (segment: IndexSegment) => {
+    try {
+      return segment.table();
+    } catch {
+      throw new CorruptIndexError('summary index: unreadable segment');
+    }
+  };
+  const parts = [
+    ...found.kept.map(({ segment, keep }) =>
+      keep === null ? columnsOf(segment) : selectEntries(columnsOf(segment), keep),
+    ),
+    ...found.added.map(({ table }) => table),
+  ];
+  return parts.length === 0 ? createTableBuilder(TASK_CLASSIFIER).build() : concatTables(parts);
+}
+
+/**
+ * Brings the index up to date: written whole on a first scan or after
+ * stale entries (from `table()`, sorted by file), appended to when files
+ * were only added. The index is a cache: failing to write it (read-only
+ * folder) must not fail the build.
+ */
+async function updateIndex(
+  historyDir: string,
+  options: ScanOptions,
+  found: Collected,
+  table: () => HistoryTable,
+): Promise<void> {
+  if (!(options.useIndex ?? true)) return;
+  const segmentOf = (part: HistoryTable, text: string | null, summary?: SummaryPart) =>
+    encodeIndexSegment(
+      text ?? encodeTable(part),
+      summary ?? partialSummaryOf(part, { limit: INDEX_LIST_LIMIT }),
+      problemEntries(part),
+    );
+  const added = () =>
+    found.added.map(({ table: part, text, part: summary }) => segmentOf(part, text, summary));
+  const ignore = () => {};
+  const tooMany = found.segments + found.added.length > MAX_INDEX_SEGMENTS;
+  if (found.stats.reused === 0) await saveSummaryIndex(historyDir, added()).catch(ignore);
+  else if (found.stale > 0 || (found.added.length > 0 && tooMany))
+    await saveSummaryIndex(historyDir, [segmentOf(sortedByFile(table()), null)]).catch(ignore);
+  else if (found.added.length > 0) await appendSummaryIndex(historyDir, added()).catch(ignore);
 }
 
 async function listRecordFiles(historyDir: string, displayDir: string): Promise<string[]> {
@@ -207,7 +392,9 @@ parentPort.on('message', ({ mode, dir, names }) => {
     const stats = statChunk(dir, names);
     parentPort.postMessage(stats, [stats.buffer]);
   } else {
-    parentPort.postMessage(encodeTable(scanChunk(dir, names, createTableBuilder({ taskFamily, templateOfTask }))));
+    const builder = createTableBuilder({ taskFamily, templateOfTask });
+    scanChunk(dir, names, builder);
+    parentPort.postMessage(encodeTable(builder.build()));
   }
 });
 `;
@@ -217,66 +404,108 @@ function batchSize(total: number, threads: number): number {
   return Math.max(500, Math.ceil(total / (threads * 6)));
 }
 
+type Worker = InstanceType<typeof import('node:worker_threads').Worker>;
+
 /**
- * Splits `names` into batches that `count` threads and this one take one at
- * a time (a slow or busy thread just takes fewer; this thread works while
+ * Reader threads for one scan, started on first use (or early, by
+ * `start`, when the index shows a large folder: a thread takes ~35 ms to be
+ * ready) and stopped when the scan ends.
+ */
+class ReaderThreads {
+  private workers: Worker[] = [];
+
+  constructor(readonly size: number) {}
+
+  start(): Worker[] {
+    if (this.size === 0) return this.workers;
+    // Loaded on first use: small histories never start a thread.
+    const { Worker } = process.getBuiltinModule('node:worker_threads');
+    while (this.workers.length < this.size)
+      this.workers.push(
+        new Worker(WORKER_SOURCE, {
+          eval: true,
+          resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
+        }),
+      );
+    return this.workers;
+  }
+
+  stop(): void {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers = [];
+  }
+}
+
+async function withReaders<T>(
+  options: ScanOptions,
+  work: (readers: ReaderThreads) => Promise<T>,
+): Promise<T> {
+  const count =
+    options.workers === 0
+      ? 0
+      : Math.max(1, Math.min(options.workers ?? Math.min(availableParallelism() - 1, 3), 8));
+  const readers = new ReaderThreads(count);
+  try {
+    return await work(readers);
+  } finally {
+    readers.stop();
+  }
+}
+
+/**
+ * Splits `names` into batches that the reader threads and this one take one
+ * at a time (a slow or busy thread just takes fewer; this thread works while
  * the others start). `onResult` gets each batch's result, with the batch's
  * offset in `names`, as it arrives.
  */
 function inWorkers(
+  readers: ReaderThreads,
   mode: 'stat' | 'read',
   dir: string,
   names: string[],
-  count: number,
   here: (batch: string[]) => ChunkMessage,
   onResult: (message: ChunkMessage, offset: number) => void,
 ): Promise<void> {
-  const size = batchSize(names.length, count);
+  const size = batchSize(names.length, readers.size);
   // Small batches here, so that a thread waiting for its next batch is answered soon.
   const hereSize = Math.max(100, Math.ceil(size / 8));
   let next = 0;
   return new Promise<void>((resolve, reject) => {
-    // Loaded on first use: small histories never start a thread.
-    const { Worker } = process.getBuiltinModule('node:worker_threads');
     let running = 1;
     let failed = false;
+    const detach: (() => void)[] = [];
     const finished = () => {
-      if (--running === 0 && !failed) resolve();
+      if (--running > 0 || failed) return;
+      for (const off of detach) off();
+      resolve();
     };
-    const workers: InstanceType<typeof Worker>[] = [];
     const fail = (error: Error) => {
       if (failed) return;
       failed = true;
-      for (const worker of workers) void worker.terminate();
+      for (const off of detach) off();
       reject(error);
     };
-    for (let w = 0; w < Math.min(count, Math.ceil(names.length / size)); w++) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_GENERATION_MB },
-      });
-      workers.push(worker);
+    for (const worker of readers.start()) {
       running++;
       let offset = -1;
-      let done = false;
       const take = () => {
-        if (next >= names.length || failed) {
-          done = true;
-          void worker.terminate();
-          finished();
-          return;
-        }
+        if (next >= names.length || failed) return finished();
         offset = next;
         next += size;
         worker.postMessage({ mode, dir, names: names.slice(offset, offset + size) });
       };
-      worker.on('message', (message: ChunkMessage) => {
+      const onMessage = (message: ChunkMessage) => {
         onResult(message, offset);
         take();
-      });
-      worker.once('error', fail);
-      worker.once('exit', (code) => {
-        if (!done) fail(new Error(`history reader thread exited with code ${code}`));
+      };
+      const onExit = (code: number) => fail(new Error(`history reader thread exited with code ${code}`));
+      worker.on('message', onMessage);
+      worker.on('error', fail);
+      worker.on('exit', onExit);
+      detach.push(() => {
+        worker.off('message', onMessage);
+        worker.off('error', fail);
+        worker.off('exit', onExit);
       });
       take();
     }
@@ -297,13 +526,13 @@ function inWorkers(
   });
 }
 
-async function statInWorkers(dir: string, names: string[], count: number): Promise<Float64Array> {
+async function statInWorkers(readers: ReaderThreads, dir: string, names: string[]): Promise<Float64Array> {
   const all = new Float64Array(names.length * 2);
   await inWorkers(
+    readers,
     'stat',
     dir,
     names,
-    count,
     (batch) => statChunk(dir, batch),
     (part, offset) => all.set(part as Float64Array, 2 * offset),
   );
@@ -315,22 +544,26 @@ async function statInWorkers(dir: string, names: string[], count: number): Promi
  * threads instead of cloning objects), decoded here while the threads read
  * on; its text can become part of the index as is.
  */
-async function readInWorkers(
-  dir: string,
-  names: string[],
-  count: number,
-): Promise<{ table: HistoryTable; text: string | null }[]> {
-  const results: { table: HistoryTable; text: string | null }[] = [];
+async function readInWorkers(readers: ReaderThreads, dir: string, names: string[]): Promise<AddedPart[]> {
+  const results: AddedPart[] = [];
+  // This thread's batches go into one table (still sorted by name: its batches come in order),
+  // so that a first scan writes an index of a few segments, not dozens.
+  const here = createTableBuilder(TASK_CLASSIFIER);
+  let hereCount = 0;
   await inWorkers(
+    readers,
     'read',
     dir,
     names,
-    count,
-    (batch) => scanChunk(dir, batch, createTableBuilder(TASK_CLASSIFIER)),
+    (batch) => {
+      scanChunk(dir, batch, here);
+      hereCount += batch.length;
+      return null;
+    },
     (message) => {
       if (typeof message === 'string') results.push({ table: decodeTable(message), text: message });
-      else results.push({ table: message as HistoryTable, text: null });
     },
   );
+  if (hereCount > 0) results.push({ table: here.build(), text: null });
   return results;
 }

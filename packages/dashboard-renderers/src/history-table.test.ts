@@ -3,6 +3,8 @@ import {
   concatTables,
   createTableBuilder,
   decodeTable,
+  decodeTableHead,
+  decodeTableRest,
   encodeTable,
   entryAsRow,
   type HistoryTable,
@@ -78,30 +80,56 @@ describe('history tables', () => {
     expect(Number.isNaN(table.seconds[1])).toBe(true);
   });
 
-  it('survive encoding (one JSON line) unchanged', () => {
+  it('survive encoding (two JSON lines: what matching needs, then the rest) unchanged', () => {
     const table = sample('a');
     const text = encodeTable(table);
-    expect(text).not.toContain('\n');
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(Object.keys(JSON.parse(lines[0] as string))).toEqual(['n', 'files', 'size', 'mtime', 'seconds']);
     const decoded = decodeTable(text);
     expect(rows(decoded)).toEqual(rows(table));
     expect([...decoded.family]).toEqual([...table.family]);
     expect(decoded.template).toEqual(table.template);
     expect(Number.isNaN(decoded.seconds[1])).toBe(true);
+    expect(rows(decodeTableRest(decodeTableHead(lines[0] as string), lines[1] as string))).toEqual(
+      rows(table),
+    );
   });
 
   it('reject text that is not an encoded table', () => {
-    const good = JSON.parse(encodeTable(sample('a'))) as Record<string, unknown>;
-    const broken: Record<string, unknown>[] = [
-      { ...good, n: 4 },
-      { ...good, kind: [0, 7, 1] },
-      { ...good, files: ['a1.json', 2, 'a3.json'] },
-      { ...good, size: [1, 2] },
-      { ...good, actions: { names: ['x'], start: [0, 1, 1, 9], ids: [0] } },
-      { ...good, workers: { names: ['x'], start: [0, 1, 1, 1], ids: [5] } },
+    const [headLine, restLine] = encodeTable(sample('a')).split('\n') as [string, string];
+    const head = JSON.parse(headLine) as Record<string, unknown>;
+    const rest = JSON.parse(restLine) as Record<string, unknown>;
+    const b64 = (values: number[], Type: Uint8ArrayConstructor | Uint32ArrayConstructor) =>
+      Buffer.from(Type.from(values).buffer).toString('base64');
+    const brokenHeads: Record<string, unknown>[] = [
+      { ...head, n: 4 },
+      { ...head, n: -1 },
+      { ...head, files: ['a1.json', 2, 'a3.json'] },
+      { ...head, size: b64([1, 2], Uint32Array) },
+      { ...head, mtime: 7 },
     ];
-    for (const value of broken) expect(() => decodeTable(JSON.stringify(value))).toThrow(/^table: /);
-    expect(() => decodeTable('[1,2]')).toThrow();
-    expect(() => decodeTable('{"n":')).toThrow();
+    for (const value of brokenHeads)
+      expect(() => decodeTable(`${JSON.stringify(value)}\n${restLine}`)).toThrow(/^table: /);
+    const brokenRests: Record<string, unknown>[] = [
+      { ...rest, kind: b64([0, 7, 1], Uint8Array) },
+      { ...rest, family: b64([0, 1], Uint8Array) },
+      { ...rest, task: ['x', 'y'] },
+      {
+        ...rest,
+        actions: { names: ['x'], start: b64([0, 1, 1, 9], Uint32Array), ids: b64([0], Uint32Array) },
+      },
+      {
+        ...rest,
+        workers: { names: ['x'], start: b64([0, 1, 1, 1], Uint32Array), ids: b64([5], Uint32Array) },
+      },
+      { ...rest, workers: { names: ['x'], start: b64([0, 1, 1, 1], Uint32Array), ids: 'AAA' } },
+    ];
+    for (const value of brokenRests)
+      expect(() => decodeTable(`${headLine}\n${JSON.stringify(value)}`)).toThrow(/^table: /);
+    expect(() => decodeTable(headLine)).toThrow(/^table: /);
+    expect(() => decodeTable('[1,2]\n{}')).toThrow();
+    expect(() => decodeTable(`${headLine}\n{"kind":`)).toThrow();
   });
 
   it('select and concatenate entries, merging the action and worker names', () => {

@@ -182,104 +182,146 @@ export function createTableBuilder(classify: TaskClassifier): TableBuilder {
 }
 
 /**
- * A table as one JSON text: one array per column, so parsing it creates
- * the strings and numbers and a handful of arrays, not objects per entry. Used for the summary index and for results
- * crossing threads. Runs in worker threads from its own source text: no
- * outside references.
+ * A table as text, two JSON lines. The first holds what a rebuild needs to
+ * match files and order runs (`n`, file names, size, mtime, seconds); the
+ * second everything else, so the summary index can leave it unparsed. Number
+ * columns are base64 of their bytes in this machine's byte order (the index
+ * records which), string columns JSON arrays: parsing makes the strings and
+ * a few typed arrays, no objects per entry. Used for the summary index and
+ * for results crossing threads. Runs in worker threads from its own source
+ * text: no outside references.
  */
 export function encodeTable(table: HistoryTable): string {
-  const lists = (list: NameLists) => ({ names: list.names, start: [...list.start], ids: [...list.ids] });
-  return JSON.stringify({
+  const bytes = (
+    column: ArrayLike<number>,
+    Type: Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor,
+  ) => {
+    const typed = Type.from(column);
+    return Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString('base64');
+  };
+  const lists = (list: NameLists) => ({
+    names: list.names,
+    start: bytes(list.start, Uint32Array),
+    ids: bytes(list.ids, Uint32Array),
+  });
+  const head = JSON.stringify({
     n: table.files.length,
     files: table.files,
-    size: table.size,
-    mtime: table.mtime,
-    kind: [...table.kind],
+    size: bytes(table.size, Float64Array),
+    mtime: bytes(table.mtime, Float64Array),
+    seconds: bytes(table.seconds, Float64Array),
+  });
+  const rest = JSON.stringify({
+    kind: bytes(table.kind, Uint8Array),
     captured_at: table.capturedAt,
-    seconds: [...table.seconds].map((x) => (Number.isNaN(x) ? null : x)),
     task: table.task,
-    family: [...table.family],
+    family: bytes(table.family, Uint8Array),
     template: table.template,
     reason: table.reason,
-    approved: [...table.approved],
-    denied: [...table.denied],
-    failed_after_approval: [...table.failedAfterApproval],
+    approved: bytes(table.approved, Uint32Array),
+    denied: bytes(table.denied, Uint32Array),
+    failed_after_approval: bytes(table.failedAfterApproval, Uint32Array),
     actions: lists(table.actions),
     workers: lists(table.workers),
   });
+  return `${head}\n${rest}`;
+}
+
+/** The first line of an encoded table: enough to match files against a folder and order runs. */
+export interface TableHead {
+  files: string[];
+  size: Float64Array;
+  mtime: Float64Array;
+  seconds: Float64Array;
+}
+
+type TypedArrayType = Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
+
+/** A base64 number column of `length` entries (any, when null). */
+function typedColumn<T extends TypedArrayType>(value: unknown, key: string, Type: T, length: number | null) {
+  if (typeof value !== 'string') throw new Error(`table: ${key}`);
+  const bytes = Buffer.from(value, 'base64');
+  const count = length ?? bytes.length / Type.BYTES_PER_ELEMENT;
+  if (!Number.isInteger(count) || bytes.length !== count * Type.BYTES_PER_ELEMENT)
+    throw new Error(`table: ${key}`);
+  const column = new Type(count) as InstanceType<T>;
+  new Uint8Array(column.buffer).set(bytes);
+  return column;
+}
+
+function stringColumn(value: unknown, key: string, length: number): string[] {
+  if (!Array.isArray(value) || value.length !== length) throw new Error(`table: ${key}`);
+  for (let i = 0; i < length; i++) if (typeof value[i] !== 'string') throw new Error(`table: ${key}`);
+  return value as string[];
+}
+
+/** Parses the first line of `encodeTable` output; throws on text of another shape. */
+export function decodeTableHead(text: string): TableHead {
+  const raw = JSON.parse(text) as Record<string, unknown> | null;
+  const n = raw?.n;
+  if (raw === null || typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('table: n');
+  return {
+    files: stringColumn(raw.files, 'files', n),
+    size: typedColumn(raw.size, 'size', Float64Array, n),
+    mtime: typedColumn(raw.mtime, 'mtime', Float64Array, n),
+    seconds: typedColumn(raw.seconds, 'seconds', Float64Array, n),
+  };
 }
 
 /**
- * Parses `encodeTable` output; throws on text of another shape (callers
- * treat that as no table). Number columns are converted natively (anything
- * that is not a number becomes NaN or 0, which never matches a file's size
- * and mtime); string columns are checked element by element.
+ * The whole table from its parsed first line and the text of its second;
+ * throws on text of another shape (callers treat that as no table). Codes
+ * and name ids are checked against their ranges.
  */
-export function decodeTable(text: string): HistoryTable {
-  const raw = JSON.parse(text) as Record<string, unknown>;
-  const n = raw.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error('table: n');
-  const array = (value: unknown, key: string, length = n): unknown[] => {
-    if (!Array.isArray(value) || value.length !== length) throw new Error(`table: ${key}`);
-    return value;
-  };
-  const strings = (key: string): string[] => {
-    const value = array(raw[key], key);
-    for (let i = 0; i < n; i++) if (typeof value[i] !== 'string') throw new Error(`table: ${key}`);
-    return value as string[];
-  };
-  const small = <T extends Uint8Array | Uint32Array>(
+export function decodeTableRest(head: TableHead, text: string): HistoryTable {
+  const raw = JSON.parse(text) as Record<string, unknown> | null;
+  if (raw === null || typeof raw !== 'object') throw new Error('table: not an object');
+  const n = head.files.length;
+  const bounded = <T extends Uint8ArrayConstructor | Uint32ArrayConstructor>(
     key: string,
-    make: (from: number[]) => T,
+    Type: T,
     max: number,
-  ): T => {
-    const column = make(array(raw[key], key) as number[]);
-    for (let i = 0; i < column.length; i++) if ((column[i] as number) > max) throw new Error(`table: ${key}`);
+  ) => {
+    const column = typedColumn(raw[key], key, Type, n);
+    for (let i = 0; i < n; i++) if ((column[i] as number) > max) throw new Error(`table: ${key}`);
     return column;
   };
   const lists = (key: string): NameLists => {
     const value = raw[key] as { names?: unknown; start?: unknown; ids?: unknown } | null;
-    const names = array(value?.names, key, (value?.names as unknown[] | undefined)?.length ?? -1);
-    if (!names.every((x) => typeof x === 'string')) throw new Error(`table: ${key}`);
-    const start = Uint32Array.from(array(value?.start, key, n + 1) as number[]);
-    const ids = Uint32Array.from(
-      array(value?.ids, key, (value?.ids as unknown[] | undefined)?.length ?? -1) as number[],
-    );
+    const names = value?.names;
+    if (!Array.isArray(names) || !names.every((x) => typeof x === 'string')) throw new Error(`table: ${key}`);
+    const start = typedColumn(value?.start, key, Uint32Array, n + 1);
+    const ids = typedColumn(value?.ids, key, Uint32Array, null);
     let ok = start[0] === 0 && start[n] === ids.length;
     for (let i = 0; i < n && ok; i++) ok = (start[i] as number) <= (start[i + 1] as number);
     for (let k = 0; k < ids.length && ok; k++) ok = (ids[k] as number) < names.length;
     if (!ok) throw new Error(`table: ${key}`);
     return { names: names as string[], start, ids };
   };
-  // `seconds` holds null for NaN (JSON has no NaN).
-  const seconds = array(raw.seconds, 'seconds') as (number | null)[];
-  const secondsColumn = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const value = seconds[i];
-    secondsColumn[i] = typeof value === 'number' ? value : Number.NaN;
-  }
-  const numbers = (key: string) => array(raw[key], key) as number[];
-  const size = numbers('size');
-  const mtime = numbers('mtime');
-  for (let i = 0; i < n; i++)
-    if (typeof size[i] !== 'number' || typeof mtime[i] !== 'number') throw new Error('table: size or mtime');
   return {
-    files: strings('files'),
-    size,
-    mtime,
-    kind: small('kind', (from) => Uint8Array.from(from), KIND_PROBLEM),
-    capturedAt: strings('captured_at'),
-    seconds: secondsColumn,
-    task: strings('task'),
-    family: small('family', (from) => Uint8Array.from(from), FAMILY_NONE),
-    template: strings('template'),
-    reason: strings('reason'),
-    approved: small('approved', (from) => Uint32Array.from(from), 0xffffffff),
-    denied: small('denied', (from) => Uint32Array.from(from), 0xffffffff),
-    failedAfterApproval: small('failed_after_approval', (from) => Uint32Array.from(from), 0xffffffff),
+    files: head.files,
+    size: Array.from(head.size),
+    mtime: Array.from(head.mtime),
+    kind: bounded('kind', Uint8Array, KIND_PROBLEM),
+    capturedAt: stringColumn(raw.captured_at, 'captured_at', n),
+    seconds: head.seconds,
+    task: stringColumn(raw.task, 'task', n),
+    family: bounded('family', Uint8Array, FAMILY_NONE),
+    template: stringColumn(raw.template, 'template', n),
+    reason: stringColumn(raw.reason, 'reason', n),
+    approved: bounded('approved', Uint32Array, 0xffffffff),
+    denied: bounded('denied', Uint32Array, 0xffffffff),
+    failedAfterApproval: bounded('failed_after_approval', Uint32Array, 0xffffffff),
     actions: lists('actions'),
     workers: lists('workers'),
   };
+}
+
+/** Parses `encodeTable` output; throws on text of another shape. */
+export function decodeTable(text: string): HistoryTable {
+  const cut = text.indexOf('\n');
+  if (cut < 0) throw new Error('table: lines');
+  return decodeTableRest(decodeTableHead(text.slice(0, cut)), text.slice(cut + 1));
 }
 
 /** The names of entry `i` in `lists`. */

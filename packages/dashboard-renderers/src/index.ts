@@ -15,11 +15,13 @@ export { evaluateGate, type GateResult, type GateThresholds, parseSuccessRate } 
 export {
   type HistoryScan,
   type HistoryScanProblem,
+  type HistorySummaryOptions,
   type HistoryTableScan,
   problemsOf,
   type ScanOptions,
   scanHistory,
   scanHistoryTable,
+  summarizeHistoryFolder,
 } from './history-scan.js';
 export {
   concatTables,

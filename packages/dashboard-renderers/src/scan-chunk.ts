@@ -1,4 +1,4 @@
-import type { HistoryTable, TableBuilder } from './history-table.js';
+import type { TableBuilder } from './history-table.js';
 
 /**
  * One summarized history file as a tuple (what `scanHistory` returns; the
@@ -36,12 +36,13 @@ export function rowHash(row: HistoryRow): string {
 
 /**
  * Reads and checks the files `names` in `dir` into `builder` (a
- * `createTableBuilder()`), one entry per name, in order.
+ * `createTableBuilder()`), one entry per name, in order. Several calls can
+ * fill one builder.
  *
  * Runs in worker threads from its own source text, so it must not refer to
  * anything outside its body: no imports, no helpers.
  */
-export function scanChunk(dir: string, names: string[], builder: TableBuilder): HistoryTable {
+export function scanChunk(dir: string, names: string[], builder: TableBuilder): void {
   const fs = process.getBuiltinModule('node:fs');
   let buffer = Buffer.allocUnsafe(64 * 1024);
   const hexHash = /^[0-9a-f]{64}$/;
@@ -145,7 +146,6 @@ export function scanChunk(dir: string, names: string[], builder: TableBuilder): 
       if (fd >= 0) fs.closeSync(fd);
     }
   }
-  return builder.build();
 }
 
 /**

@@ -28,7 +28,10 @@ function tableOf(runs: Run[]): HistoryTable {
   runs.forEach((r, i) => {
     // File names need not sort like the runs: ties on time are broken by name.
     const file = `${((i * 7919) % 1000).toString(16).padStart(3, '0')}${i}.json`;
-    if (r.problem) return builder.addProblem(file, 1, 1, 'not valid JSON');
+    if (r.problem) {
+      builder.addProblem(file, 1, 1, 'not valid JSON');
+      return;
+    }
     const at = new Date(Date.UTC(2024, 1, 28) + r.minute * 60_000 + r.second * 1000);
     builder.addRun(file, 1, 1, {
       capturedAt: `${at.toISOString().slice(0, 19)}Z`,
