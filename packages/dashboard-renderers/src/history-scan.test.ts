@@ -206,13 +206,36 @@ describe('summarizeHistoryFolder', () => {
     const windowed = await summarize(3, window);
     expect(windowed.stats).toMatchObject({ read: 8, reused: 0 });
     expect(windowed.summary).toEqual(await truth(3, window));
-    // A removed file forces a rewrite, which needs every column: all files are read again.
+    // A removed file: its segment needs its columns, so its files are read again; the other
+    // segment is copied into the rewritten index as stored.
     await writeFile(indexFile, broken.join('\n'));
     await rm(path.join(fixture.historyDir, `${fixture.records[0]!.hash}.json`));
     const rewritten = await summarize(3);
-    expect(rewritten.stats).toMatchObject({ read: 7, reused: 0 });
+    expect(rewritten.stats).toMatchObject({ read: 4, reused: 3 });
     expect(rewritten.summary).toEqual(await truth(3));
     expect((await summarize(3)).stats).toMatchObject({ read: 0, reused: 7 });
+    expect((await summarize(3, window)).summary).toEqual(await truth(3, window));
+  });
+
+  it('rewrites the index by copying unchanged segments and folding the smallest', async () => {
+    const indexFile = path.join(fixture.historyDir, SUMMARY_INDEX_FILE);
+    await addRuns(20, 100);
+    await summarize(3);
+    const first = (await readFile(indexFile, 'utf8')).split('\n');
+    expect(first).toHaveLength(1 + 3 + 1);
+    for (let i = 0; i < 40; i++) {
+      await addRuns(1, i);
+      expect((await summarize(3)).stats).toMatchObject({ read: 1, reused: 25 + i });
+      const lines = (await readFile(indexFile, 'utf8')).trimEnd().split('\n');
+      expect(lines.length).toBeLessThanOrEqual(1 + 3 * 32);
+      // The first, largest segment is never rewritten.
+      expect(lines.slice(0, 4)).toEqual(first.slice(0, 4));
+    }
+    await rm(path.join(fixture.historyDir, `${fixture.records[0]!.hash}.json`));
+    const { summary, stats } = await summarize(3);
+    expect(stats).toMatchObject({ read: 0, reused: 64 });
+    expect(summary).toEqual(await truth(3));
+    expect((await summarize(INDEX_LIST_LIMIT + 1)).summary).toEqual(await truth(INDEX_LIST_LIMIT + 1));
   });
 
   it('summarizes all runs at once when a timestamp sorts differently as text and as a time', async () => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
@@ -82,6 +83,22 @@ type ChunkMessage = string | Float64Array | null;
  */
 const READER_YOUNG_GENERATION_MB = 8;
 
+/**
+ * Bytes a folder's own size grows by per entry, roughly: ext4 and xfs store
+ * a 69-character name in ~80, btrfs in ~140, tmpfs counts 20 (threads then
+ * start only once the listing is in). A folder does not shrink when files
+ * go, so a once-large one starts threads it may not use.
+ */
+const DIRECTORY_BYTES_PER_ENTRY = 64;
+
+function folderBytes(dir: string): number {
+  try {
+    return statSync(dir).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Rewrite the index instead of appending once it has this many segments. */
 const MAX_INDEX_SEGMENTS = 32;
 
@@ -135,7 +152,7 @@ export async function scanHistoryTable(historyDir: string, options: ScanOptions)
   return withReaders(options, async (readers) => {
     const found = await collect(historyDir, options, readers, 'table');
     const table = tableOf(found);
-    await updateIndex(historyDir, options, found, () => table);
+    await updateIndex(historyDir, options, found);
     return { table, stats: found.stats };
   });
 }
@@ -174,13 +191,14 @@ export async function summarizeHistoryFolder(
       const found = await collect(historyDir, options, readers, 'summary', useStoredIndex);
       const parts: SummaryPart[] = [];
       const problems: [string, string][] = [];
-      for (const { segment, keep } of found.kept) {
-        if (keep === null) {
-          parts.push(segment.part);
-          problems.push(...segment.problems);
+      for (const kept of found.kept) {
+        if (kept.keep === null) {
+          parts.push(kept.segment.part);
+          problems.push(...kept.segment.problems);
         } else {
-          const table = selectEntries(segment.table(), keep);
-          parts.push(partialSummaryOf(table, { limit: INDEX_LIST_LIMIT }));
+          const table = selectionOf(kept);
+          kept.part = partialSummaryOf(table, { limit: INDEX_LIST_LIMIT });
+          parts.push(kept.part);
           problems.push(...problemEntries(table));
         }
       }
@@ -202,7 +220,7 @@ export async function summarizeHistoryFolder(
           : canMergeParts(parts, listLimit)
             ? finishSummary(mergePartialSummaries(parts, listLimit), { ...finish, skipped })
             : summarizeTable(fullTable(), { ...finish, skipped });
-      await updateIndex(historyDir, options, found, fullTable);
+      await updateIndex(historyDir, options, found);
       return { summary, stats: found.stats };
     };
     try {
@@ -218,6 +236,21 @@ export async function summarizeHistoryFolder(
 /** An index segment's columns turned out unreadable after its summary was used. */
 class CorruptIndexError extends Error {}
 
+/** An index segment with the entries still valid: all (`keep` null) or those `keep` marks. */
+interface KeptSegment {
+  segment: IndexSegment;
+  keep: Uint8Array | null;
+  /** The kept entries of a partly kept segment, and their summary, once made. */
+  selection?: HistoryTable;
+  part?: SummaryPart;
+}
+
+/** The kept entries of a partly kept segment (made once). */
+function selectionOf(kept: KeptSegment): HistoryTable {
+  kept.selection ??= selectEntries(kept.segment.table(), kept.keep as Uint8Array);
+  return kept.selection;
+}
+
 /** A batch of files read in this scan. */
 interface AddedPart {
   table: HistoryTable;
@@ -228,7 +261,7 @@ interface AddedPart {
 
 /** What a scan found: index segments still valid (all entries, or those `keep` marks) and files read. */
 interface Collected {
-  kept: { segment: IndexSegment; keep: Uint8Array | null }[];
+  kept: KeptSegment[];
   added: AddedPart[];
   /** Index segments loaded, and how many of their entries were stale or gone. */
   segments: number;
@@ -255,8 +288,10 @@ async function collect(
   const listing = listRecordFiles(historyDir, options.displayDir);
   listing.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
   const segments = useIndex ? await loadSummaryIndex(historyDir) : null;
-  // A large index means a large folder: start the reader threads while the listing finishes.
-  if (segments !== null && segments.reduce((sum, s) => sum + s.head.files.length, 0) >= threshold)
+  // A large index, or a large folder file, means many files: start the reader threads while
+  // the listing finishes (a thread takes ~35 ms to be ready).
+  const indexed = segments?.reduce((sum, segment) => sum + segment.head.files.length, 0) ?? 0;
+  if (indexed >= threshold || folderBytes(historyDir) >= threshold * DIRECTORY_BYTES_PER_ENTRY)
     readers.start();
   const names = await listing;
   const threads = names.length < threshold ? 0 : readers.size;
@@ -302,6 +337,8 @@ async function collect(
       : readNames.length > 0
         ? [{ table: readHere(historyDir, readNames), text: null }]
         : [];
+  // Nothing more for the threads: let their memory go before the summary and the index are made.
+  readers.stop();
   return {
     kept,
     added,
@@ -328,41 +365,97 @@ function tableOf(found: Collected): HistoryTable {
     }
   };
   const parts = [
-    ...found.kept.map(({ segment, keep }) =>
-      keep === null ? columnsOf(segment) : selectEntries(columnsOf(segment), keep),
-    ),
+    ...found.kept.map((kept) => {
+      columnsOf(kept.segment);
+      return kept.keep === null ? kept.segment.table() : selectionOf(kept);
+    }),
     ...found.added.map(({ table }) => table),
   ];
   return parts.length === 0 ? createTableBuilder(TASK_CLASSIFIER).build() : concatTables(parts);
 }
 
 /**
- * Brings the index up to date: written whole on a first scan or after
- * stale entries (from `table()`, sorted by file), appended to when files
- * were only added. The index is a cache: failing to write it (read-only
+ * Brings the index up to date. A first scan writes what it read; a scan
+ * that only found new files appends them as a segment. Stale entries, or
+ * too many segments, rewrite the file: unchanged segments are copied as
+ * stored, partly kept ones re-encoded with what is left, and when there are
+ * too many, the smallest are folded into one (appends are small, so folding
+ * parses little). The index is a cache: failing to write it (read-only
  * folder) must not fail the build.
  */
-async function updateIndex(
-  historyDir: string,
-  options: ScanOptions,
-  found: Collected,
-  table: () => HistoryTable,
-): Promise<void> {
+async function updateIndex(historyDir: string, options: ScanOptions, found: Collected): Promise<void> {
   if (!(options.useIndex ?? true)) return;
-  const segmentOf = (part: HistoryTable, text: string | null, summary?: SummaryPart) =>
-    encodeIndexSegment(
-      text ?? encodeTable(part),
-      summary ?? partialSummaryOf(part, { limit: INDEX_LIST_LIMIT }),
-      problemEntries(part),
-    );
-  const added = () =>
-    found.added.map(({ table: part, text, part: summary }) => segmentOf(part, text, summary));
   const ignore = () => {};
-  const tooMany = found.segments + found.added.length > MAX_INDEX_SEGMENTS;
-  if (found.stats.reused === 0) await saveSummaryIndex(historyDir, added()).catch(ignore);
-  else if (found.stale > 0 || (found.added.length > 0 && tooMany))
-    await saveSummaryIndex(historyDir, [segmentOf(sortedByFile(table()), null)]).catch(ignore);
-  else if (found.added.length > 0) await appendSummaryIndex(historyDir, added()).catch(ignore);
+  const encoded = (table: HistoryTable, text: string | null, part?: SummaryPart) =>
+    encodeIndexSegment(
+      text ?? encodeTable(table),
+      part ?? partialSummaryOf(table, { limit: INDEX_LIST_LIMIT }),
+      problemEntries(table),
+    );
+  interface Pending {
+    entries: number;
+    pieces: () => readonly (string | Buffer)[];
+    table: () => HistoryTable;
+  }
+  const added: Pending[] = found.added.map(({ table, text, part }) => ({
+    entries: table.files.length,
+    pieces: () => encoded(table, text, part),
+    table: () => table,
+  }));
+  if (found.stats.reused === 0) {
+    await saveSummaryIndex(
+      historyDir,
+      added.map((segment) => segment.pieces()),
+    ).catch(ignore);
+    return;
+  }
+  if (found.stale === 0 && found.segments + added.length <= MAX_INDEX_SEGMENTS) {
+    if (added.length > 0)
+      await appendSummaryIndex(
+        historyDir,
+        added.map((segment) => segment.pieces() as string[]),
+      ).catch(ignore);
+    return;
+  }
+  let segments: Pending[] = [
+    ...found.kept.map((kept): Pending => {
+      if (kept.keep === null)
+        return {
+          entries: kept.segment.head.files.length,
+          pieces: () => [kept.segment.raw],
+          table: kept.segment.table,
+        };
+      const table = selectionOf(kept);
+      return {
+        entries: table.files.length,
+        pieces: () => encoded(table, null, kept.part),
+        table: () => table,
+      };
+    }),
+    ...added,
+  ];
+  if (segments.length > MAX_INDEX_SEGMENTS) {
+    const fold = new Set(
+      [...segments]
+        .sort((a, b) => a.entries - b.entries)
+        .slice(0, segments.length - MAX_INDEX_SEGMENTS / 2 + 1),
+    );
+    let tables: HistoryTable[];
+    try {
+      tables = [...fold].map((segment) => segment.table());
+    } catch {
+      throw new CorruptIndexError('summary index: unreadable segment');
+    }
+    const folded = sortedByFile(concatTables(tables));
+    segments = [
+      ...segments.filter((segment) => !fold.has(segment)),
+      { entries: folded.files.length, pieces: () => encoded(folded, null), table: () => folded },
+    ];
+  }
+  await saveSummaryIndex(
+    historyDir,
+    segments.map((segment) => segment.pieces()),
+  ).catch(ignore);
 }
 
 async function listRecordFiles(historyDir: string, displayDir: string): Promise<string[]> {
@@ -401,7 +494,7 @@ parentPort.on('message', ({ mode, dir, names }) => {
 
 /** Names per batch: small enough that threads finish together, large enough to keep messages few. */
 function batchSize(total: number, threads: number): number {
-  return Math.max(500, Math.ceil(total / (threads * 6)));
+  return Math.max(500, Math.ceil(total / (threads * 12)));
 }
 
 type Worker = InstanceType<typeof import('node:worker_threads').Worker>;
@@ -467,8 +560,8 @@ function inWorkers(
   onResult: (message: ChunkMessage, offset: number) => void,
 ): Promise<void> {
   const size = batchSize(names.length, readers.size);
-  // Small batches here, so that a thread waiting for its next batch is answered soon.
-  const hereSize = Math.max(100, Math.ceil(size / 8));
+  // Small batches here, so that the threads' results are taken in soon.
+  const hereSize = Math.max(100, Math.ceil(size / 16));
   let next = 0;
   return new Promise<void>((resolve, reject) => {
     let running = 1;
@@ -487,15 +580,28 @@ function inWorkers(
     };
     for (const worker of readers.start()) {
       running++;
-      let offset = -1;
+      // Two batches in flight, so that a thread never waits for this one to hand out the next.
+      const offsets: number[] = [];
+      let done = false;
       const take = () => {
-        if (next >= names.length || failed) return finished();
-        offset = next;
-        next += size;
-        worker.postMessage({ mode, dir, names: names.slice(offset, offset + size) });
+        if (next >= names.length || failed) {
+          if (offsets.length === 0 && !done) {
+            done = true;
+            finished();
+          }
+          return;
+        }
+        // Smaller batches towards the end, so that no thread is left with a long one.
+        const count = Math.min(
+          size,
+          Math.max(hereSize, Math.ceil((names.length - next) / (2 * (readers.size + 1)))),
+        );
+        offsets.push(next);
+        worker.postMessage({ mode, dir, names: names.slice(next, next + count) });
+        next += count;
       };
       const onMessage = (message: ChunkMessage) => {
-        onResult(message, offset);
+        onResult(message, offsets.shift() as number);
         take();
       };
       const onExit = (code: number) => fail(new Error(`history reader thread exited with code ${code}`));
@@ -507,6 +613,7 @@ function inWorkers(
         worker.off('error', fail);
         worker.off('exit', onExit);
       });
+      take();
       take();
     }
     const work = () => {

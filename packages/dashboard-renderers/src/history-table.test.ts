@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   concatTables,
@@ -159,6 +160,23 @@ describe('positionsIn', () => {
     expect([...positionsIn(names, unsorted, cache)]).toEqual([999, -1, 0]);
     expect([...positionsIn(names, ['0002.json', '0001.json'], cache)]).toEqual([2, 1]);
     expect([...positionsIn([], few)]).toEqual([-1, -1, -1, -1]);
+  });
+
+  it('finds every sorted subset, whatever the gaps (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 400 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 400 }),
+        (present, wanted) => {
+          const key = (n: number) => `${n.toString(16).padStart(4, '0')}.json`;
+          const sortedNames = present.map(key).sort();
+          const files = wanted.map(key).sort();
+          expect([...positionsIn(sortedNames, files)]).toEqual(
+            files.map((file) => sortedNames.indexOf(file)),
+          );
+        },
+      ),
+    );
   });
 
   it('sortedByFile orders every column by file name', () => {

@@ -436,8 +436,9 @@ export function sortedByFile(table: HistoryTable): HistoryTable {
 
 /**
  * Where each of `files` is in `names` (sorted, no duplicates), or -1. Sorted
- * `files` are matched by walking both lists (or by binary search when they
- * are few); others through a map of `names`, made once and kept in `cache`.
+ * `files` are found by galloping forward from the previous match (about
+ * 2·log2 of the gap in comparisons each); others through a map of `names`,
+ * made once and kept in `cache`.
  */
 export function positionsIn(
   names: readonly string[],
@@ -447,16 +448,6 @@ export function positionsIn(
   const out = new Int32Array(files.length).fill(-1);
   let sorted = true;
   for (let j = 1; j < files.length && sorted; j++) sorted = (files[j - 1] as string) < (files[j] as string);
-  const lowerBound = (file: string, from: number) => {
-    let lo = from;
-    let hi = names.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((names[mid] as string) < file) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   if (!sorted) {
     if (cache.map === undefined) {
       cache.map = new Map();
@@ -465,13 +456,24 @@ export function positionsIn(
     for (let j = 0; j < files.length; j++) out[j] = cache.map.get(files[j] as string) ?? -1;
     return out;
   }
-  // Few files: a binary search each beats a walk over every name.
-  const walk = files.length * Math.log2(names.length + 2) > names.length;
   let i = 0;
   for (let j = 0; j < files.length; j++) {
     const file = files[j] as string;
-    if (walk) while (i < names.length && (names[i] as string) < file) i++;
-    else i = lowerBound(file, i);
+    // Gallop: find a step past `file`, then search the last stretch.
+    let lo = i;
+    let step = 1;
+    while (lo + step < names.length && (names[lo + step] as string) < file) {
+      lo += step;
+      step *= 2;
+    }
+    let hi = Math.min(lo + step, names.length);
+    if (lo < names.length && (names[lo] as string) < file) lo++;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((names[mid] as string) < file) lo = mid + 1;
+      else hi = mid;
+    }
+    i = lo;
     if (i < names.length && names[i] === file) out[j] = i;
   }
   return out;

@@ -34,6 +34,8 @@ export interface IndexSegment {
   problems: [file: string, reason: string][];
   /** Every column (parsed on first call); throws when the stored text is corrupt. */
   table(): HistoryTable;
+  /** The segment's three lines as stored (no final newline), to write back unchanged. */
+  raw: Buffer;
 }
 
 /**
@@ -91,19 +93,21 @@ function summaryLineOf(value: unknown): {
 }
 
 /**
- * One segment as index text (three lines, no final newline): the first line
- * of `tableText` (an `encodeTable` result), the summary, then the rest of
- * the table, which a rebuild parses only when it needs more than the summary.
+ * One segment as index text, in pieces (three lines, no final newline): the
+ * first line of `tableText` (an `encodeTable` result), the summary, then the
+ * rest of the table, which a rebuild parses only when it needs more than
+ * the summary. Pieces, so that a large table's text is written as it is
+ * rather than copied into one string.
  */
 export function encodeIndexSegment(
   tableText: string,
   part: SummaryPart,
   problems: readonly (readonly [string, string])[],
-): string {
+): string[] {
   const cut = tableText.indexOf('\n');
   const order = Buffer.from(part.order.buffer, part.order.byteOffset, part.order.byteLength);
   const summary = JSON.stringify({ partial: part.partial, order: order.toString('base64'), problems });
-  return `${tableText.slice(0, cut)}\n${summary}\n${tableText.slice(cut + 1)}`;
+  return [tableText.slice(0, cut + 1), summary, '\n', tableText.slice(cut + 1)];
 }
 
 /**
@@ -157,6 +161,7 @@ export function parseSummaryIndex(bytes: Buffer): IndexSegment[] {
           table ??= decodeTableRest(head, text(rest));
           return table;
         },
+        raw: bytes.subarray((lines[k] as [number, number])[0], rest[1]),
       });
     }
   } catch {
@@ -167,22 +172,27 @@ export function parseSummaryIndex(bytes: Buffer): IndexSegment[] {
 
 /**
  * Rewrites the whole index atomically from segments (`encodeIndexSegment`),
- * one by one: 100,000 entries are ~20 MB, not worth holding twice.
+ * piece by piece: 100,000 entries are ~25 MB, not worth holding twice. No
+ * fsync: the index is a cache, and one torn by a power loss reads as empty.
  */
-export async function saveSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
-  await writeFileAtomic(path.join(historyDir, SUMMARY_INDEX_FILE), [
-    `${HEADER}\n`,
-    ...segments.flatMap((segment) => [segment, '\n']),
-  ]);
+export async function saveSummaryIndex(
+  historyDir: string,
+  segments: readonly (readonly (string | Buffer)[])[],
+): Promise<void> {
+  await writeFileAtomic(
+    path.join(historyDir, SUMMARY_INDEX_FILE),
+    [`${HEADER}\n`, ...segments.flatMap((segment) => [...segment, '\n'])],
+    { durable: false },
+  );
 }
 
 /**
  * Appends segments of new files. A crash mid-append leaves a truncated last
  * line, which makes the next load discard the index.
  */
-export async function appendSummaryIndex(historyDir: string, segments: readonly string[]): Promise<void> {
+export async function appendSummaryIndex(historyDir: string, segments: readonly string[][]): Promise<void> {
   await appendFile(
     path.join(historyDir, SUMMARY_INDEX_FILE),
-    segments.map((segment) => `${segment}\n`).join(''),
+    segments.map((segment) => `${segment.join('')}\n`).join(''),
   );
 }
