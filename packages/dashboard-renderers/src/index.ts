@@ -27,6 +27,8 @@ export {
   concatTables,
   createTableBuilder,
   decodeTable,
+  decodeTableHead,
+  decodeTableRest,
   encodeTable,
   type HistoryTable,
   KIND_ERROR,
@@ -38,6 +40,7 @@ export {
   selectEntries,
   sortedByFile,
   type TableBuilder,
+  type TableHead,
   tableFromRows,
 } from './history-table.js';
 export { markdownCode } from './markdown-escape.js';
