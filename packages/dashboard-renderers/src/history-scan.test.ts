@@ -106,7 +106,9 @@ describe('scanHistory', () => {
     const indexFile = path.join(fixture.historyDir, SUMMARY_INDEX_FILE);
     await writeFile(indexFile, '{"sdetkit_summary_index":5}\n{"n":0}\n');
     expect((await scan()).stats).toMatchObject({ read: 5, reused: 0 });
-    expect(await readFile(indexFile, 'utf8')).toMatch(/^\{"sdetkit_summary_index":6,"byte_order":"(LE|BE)"\}\n/);
+    expect(await readFile(indexFile, 'utf8')).toMatch(
+      /^\{"sdetkit_summary_index":6,"byte_order":"(LE|BE)"\}\n/,
+    );
     expect((await scan()).stats).toMatchObject({ read: 0, reused: 5 });
   });
 
