@@ -208,7 +208,7 @@ export async function summarizeHistoryFolder(
         parts.push(added.part);
         problems.push(...problemEntries(added.table));
       }
-      // The whole table, when the summaries cannot be merged or the index is rewritten.
+      // The whole table, when the summaries cannot be merged.
       let table: HistoryTable | null = null;
       const fullTable = () => {
         table ??= tableOf(found);

@@ -83,6 +83,12 @@ function summaryLineOf(value: unknown): {
   );
   tuples(partial.newest, 'newest', listed);
   tuples(partial.failures, 'failures', listed);
+  // The lists hold the newest `limit` runs and failures, or all of them.
+  const limit = partial.limit as number;
+  const total = partial.total as number;
+  if ((partial.newest as unknown[]).length !== Math.min(limit, total)) fail('newest');
+  if ((partial.failures as unknown[]).length !== Math.min(limit, total - (partial.success as number)))
+    fail('failures');
   if (typeof line?.order !== 'string') fail('order');
   tuples(
     line?.problems,
