@@ -204,7 +204,7 @@ export async function summarizeHistoryFolder(
         }
       }
       for (const added of found.added) {
-        added.part = partialSummaryOf(added.table, { limit: INDEX_LIST_LIMIT });
+        added.part ??= partialSummaryOf(added.table, { limit: INDEX_LIST_LIMIT });
         parts.push(added.part);
         problems.push(...problemEntries(added.table));
       }
@@ -283,7 +283,8 @@ async function collect(
   mode: 'table' | 'summary',
   useStoredIndex = true,
 ): Promise<Collected> {
-  const useIndex = (options.useIndex ?? true) && useStoredIndex;
+  const useIndexFile = options.useIndex ?? true;
+  const useIndex = useIndexFile && useStoredIndex;
   const threshold = options.workerThreshold ?? WORKER_THRESHOLD;
   // The folder is listed in libuv's thread pool while this thread reads and parses the index.
   const listing = listRecordFiles(historyDir, options.displayDir);
@@ -334,7 +335,12 @@ async function collect(
   const readNames = names.filter((_, i) => covered[i] === 0);
   const added: AddedPart[] =
     readNames.length >= threshold && threads > 0
-      ? await readInWorkers(readers, historyDir, readNames)
+      ? await readInWorkers(readers, historyDir, readNames, (part) => {
+          // The part's summary, made while the threads still read. (Encoding this thread's
+          // tables for the index waits for the end: made early, the text would be held longer.)
+          if (mode === 'summary' || useIndexFile)
+            part.part = partialSummaryOf(part.table, { limit: INDEX_LIST_LIMIT });
+        })
       : readNames.length > 0
         ? [{ table: readHere(historyDir, readNames), text: null }]
         : [];
@@ -647,17 +653,37 @@ async function statInWorkers(readers: ReaderThreads, dir: string, names: string[
   return all;
 }
 
+/** This thread's read batches become one table, and index segment, per this many files. */
+const HERE_SEGMENT_FILES = 16_000;
+
 /**
  * A thread's batch comes back as an encoded table (one string copy across
  * threads instead of cloning objects), decoded here while the threads read
- * on; its text can become part of the index as is.
+ * on; its text can become part of the index as is. Each part is handed to
+ * `prepare` as soon as it is complete (summarized and encoded while the
+ * threads still read, rather than all at the end on this thread alone).
  */
-async function readInWorkers(readers: ReaderThreads, dir: string, names: string[]): Promise<AddedPart[]> {
+async function readInWorkers(
+  readers: ReaderThreads,
+  dir: string,
+  names: string[],
+  prepare: (part: AddedPart) => void,
+): Promise<AddedPart[]> {
   const results: AddedPart[] = [];
-  // This thread's batches go into one table (still sorted by name: its batches come in order),
-  // so that a first scan writes an index of a few segments, not dozens.
-  const here = createTableBuilder(TASK_CLASSIFIER);
+  const add = (part: AddedPart) => {
+    prepare(part);
+    results.push(part);
+  };
+  // This thread's batches go into tables of up to HERE_SEGMENT_FILES (sorted by name: its batches
+  // come in order), so that a first scan writes an index of a few segments, not dozens.
+  let here = createTableBuilder(TASK_CLASSIFIER);
   let hereCount = 0;
+  const flushHere = () => {
+    if (hereCount === 0) return;
+    add({ table: here.build(), text: null });
+    here = createTableBuilder(TASK_CLASSIFIER);
+    hereCount = 0;
+  };
   await inWorkers(
     readers,
     'read',
@@ -666,12 +692,13 @@ async function readInWorkers(readers: ReaderThreads, dir: string, names: string[
     (batch) => {
       scanChunk(dir, batch, here);
       hereCount += batch.length;
+      if (hereCount >= HERE_SEGMENT_FILES) flushHere();
       return null;
     },
     (message) => {
-      if (typeof message === 'string') results.push({ table: decodeTable(message), text: message });
+      if (typeof message === 'string') add({ table: decodeTable(message), text: message });
     },
   );
-  if (hereCount > 0) results.push({ table: here.build(), text: null });
+  flushHere();
   return results;
 }
