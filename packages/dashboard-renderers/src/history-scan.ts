@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
+import { canonicalSeconds } from './canonical-time.js';
 import {
   concatTables,
   createTableBuilder,
@@ -484,6 +485,7 @@ const { parentPort } = require('node:worker_threads');
 const createTableBuilder = ${createTableBuilder.toString()};
 const taskFamily = ${taskFamily.toString()};
 const templateOfTask = ${templateOfTask.toString()};
+const canonicalSeconds = ${canonicalSeconds.toString()};
 const encodeTable = ${encodeTable.toString()};
 const scanChunk = ${scanChunk.toString()};
 const statChunk = ${statChunk.toString()};
@@ -492,7 +494,7 @@ parentPort.on('message', ({ mode, dir, names }) => {
     const stats = statChunk(dir, names);
     parentPort.postMessage(stats, [stats.buffer]);
   } else {
-    const builder = createTableBuilder({ taskFamily, templateOfTask });
+    const builder = createTableBuilder({ taskFamily, templateOfTask, canonicalSeconds });
     scanChunk(dir, names, builder);
     parentPort.postMessage(encodeTable(builder.build()));
   }

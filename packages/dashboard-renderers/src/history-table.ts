@@ -54,6 +54,8 @@ export const FAMILY_NONE = 3;
 export interface TaskClassifier {
   taskFamily(task: string): string;
   templateOfTask(task: string): string | null;
+  /** Seconds of a canonical `captured_at`, NaN otherwise (`canonicalSeconds`); others go through `Date.parse`. */
+  canonicalSeconds?(capturedAt: string): number;
 }
 
 /** What `createTableBuilder` returns (see there). */
@@ -133,7 +135,8 @@ export function createTableBuilder(classify: TaskClassifier): TableBuilder {
     addRun(file, fileSize, fileMtime, run) {
       entry(file, fileSize, fileMtime, run.status === 'ok' ? 0 : 1);
       capturedAt.push(run.capturedAt);
-      seconds.push(Date.parse(run.capturedAt) / 1000);
+      const canonical = classify.canonicalSeconds?.(run.capturedAt) ?? Number.NaN;
+      seconds.push(Number.isNaN(canonical) ? Date.parse(run.capturedAt) / 1000 : canonical);
       task.push(run.task);
       const code = families.indexOf(classify.taskFamily(run.task));
       family.push(code < 0 ? 3 : code);

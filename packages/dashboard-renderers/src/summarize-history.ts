@@ -1,3 +1,4 @@
+import { canonicalSeconds } from './canonical-time.js';
 import type { HistoryScanProblem } from './history-scan.js';
 import { FAMILIES, type HistoryTable, type TaskClassifier, tableFromRows } from './history-table.js';
 import type { HistoryRow } from './scan-chunk.js';
@@ -76,7 +77,7 @@ export function taskFamily(task: string): string {
  * not redo it). The summary index stores the results: changing `taskFamily`
  * or `templateOfTask` means bumping its format (summary-index.ts).
  */
-export const TASK_CLASSIFIER: TaskClassifier = { taskFamily, templateOfTask };
+export const TASK_CLASSIFIER: TaskClassifier = { taskFamily, templateOfTask, canonicalSeconds };
 
 function topOf(counts: Map<string, number>, limit = TOP_LIMIT): NameCount[] {
   return [...counts]

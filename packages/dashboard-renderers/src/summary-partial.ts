@@ -1,3 +1,4 @@
+import { isCanonicalTimestamp } from './canonical-time.js';
 import { FAMILIES, type HistoryTable, KIND_OK, KIND_PROBLEM } from './history-table.js';
 import { newestFirstOrder } from './newest-first.js';
 import { inWindow, type TimeWindow } from './time-window.js';
@@ -52,37 +53,6 @@ export interface SummaryPart {
   order: Uint32Array;
   seconds: ArrayLike<number>;
   files: readonly string[];
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * Whether `text` is `YYYY-MM-DDTHH:MM:SSZ` naming a real time. `Date.parse`
- * also accepts `2024-02-30` or `24:00:00` (a day later), which would sort
- * differently by seconds than by text.
- */
-export function isCanonicalTimestamp(text: string): boolean {
-  if (text.length !== 20 || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return false;
-  if (text[13] !== ':' || text[16] !== ':' || text[19] !== 'Z') return false;
-  const digits = (from: number, count: number) => {
-    let value = 0;
-    for (let k = from; k < from + count; k++) {
-      const code = text.charCodeAt(k) - 48;
-      if (code < 0 || code > 9) return -1;
-      value = value * 10 + code;
-    }
-    return value;
-  };
-  const year = digits(0, 4);
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return false;
-  if (minute < 0 || minute > 59 || second < 0 || second > 59) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
 }
 
 function countsOf(names: readonly string[], counts: Float64Array): [string, number][] {
