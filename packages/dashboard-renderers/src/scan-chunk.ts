@@ -44,6 +44,8 @@ export function rowHash(row: HistoryRow): string {
  */
 export function scanChunk(dir: string, names: string[], builder: TableBuilder): void {
   const fs = process.getBuiltinModule('node:fs');
+  // The numeric flag: Node parses a string flag ('r') again on every open.
+  const readOnly = fs.constants.O_RDONLY;
   let buffer = Buffer.allocUnsafe(64 * 1024);
   const hexHash = /^[0-9a-f]{64}$/;
   const timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -51,7 +53,7 @@ export function scanChunk(dir: string, names: string[], builder: TableBuilder): 
     const name = names[i] as string;
     let fd = -1;
     try {
-      fd = fs.openSync(`${dir}/${name}`, 'r');
+      fd = fs.openSync(`${dir}/${name}`, readOnly);
       const stat = fs.fstatSync(fd);
       const size = stat.size;
       const mtime = stat.mtimeMs;
@@ -155,8 +157,9 @@ export function scanChunk(dir: string, names: string[], builder: TableBuilder): 
 export function statChunk(dir: string, names: string[]): Float64Array {
   const fs = process.getBuiltinModule('node:fs');
   const out = new Float64Array(names.length * 2).fill(Number.NaN);
+  const options = { throwIfNoEntry: false } as const;
   for (let i = 0; i < names.length; i++) {
-    const stat = fs.statSync(`${dir}/${names[i]}`, { throwIfNoEntry: false });
+    const stat = fs.statSync(`${dir}/${names[i]}`, options);
     if (stat) {
       out[2 * i] = stat.size;
       out[2 * i + 1] = stat.mtimeMs;
