@@ -198,6 +198,24 @@ describe('summarizeHistoryFolder', () => {
     expect((await summarize(INDEX_LIST_LIMIT + 1)).summary).toEqual(await truth(INDEX_LIST_LIMIT + 1));
   });
 
+  it('merges the summaries of reader-thread batches into the same summary, cold and warm', async () => {
+    await addRuns(300, 0);
+    await writeFile(path.join(fixture.historyDir, `${'a'.repeat(64)}.json`), '{"broken', 'utf8');
+    const threads = { workers: 2, workerThreshold: 1 };
+    const cold = await summarizeHistoryFolder(fixture.historyDir, { displayDir, listLimit: 10, ...threads });
+    // addRuns repeats some records (same content, same hash), so count files, not runs.
+    expect(cold.stats).toMatchObject({ workers: 2, read: cold.stats.files, reused: 0 });
+    expect(cold.stats.files).toBeGreaterThan(200);
+    expect(cold.summary).toEqual(await truth(10));
+    for (let i = 0; i < 5; i++) {
+      const late = fixtureRecord({ task: `late run ${i}`, captured_at: `2024-04-05T00:00:0${i}Z` });
+      await writeFile(path.join(fixture.historyDir, `${late.hash}.json`), serializeRunRecord(late));
+    }
+    const warm = await summarizeHistoryFolder(fixture.historyDir, { displayDir, listLimit: 10, ...threads });
+    expect(warm.stats).toMatchObject({ read: 5, reused: cold.stats.files });
+    expect(warm.summary).toEqual(await truth(10));
+  });
+
   it('does not parse the stored columns when the summaries suffice, and recovers when they are corrupt', async () => {
     await summarize(3);
     await addRuns(3, 0);
