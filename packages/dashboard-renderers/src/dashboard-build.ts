@@ -75,26 +75,23 @@ export async function loadDashboardSummary(
     listLimit?: number;
   } = {},
 ): Promise<DashboardSummary> {
-  const missing = (error: unknown) =>
-    options.allowMissingHistory === true && isSdetkitError(error) && error.code === 'not_found';
-  const { summary } = await summarizeHistoryFolder(history.absolute, {
-    displayDir: history.relative,
-    ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
+  const summaryOptions = {
     ...(options.window ? { window: options.window } : {}),
     ...(options.listLimit === undefined ? {} : { listLimit: options.listLimit }),
     generatedAt: options.generatedAt ?? null,
-  }).catch((error: unknown) => {
-    if (!missing(error)) throw error;
-    const empty = createTableBuilder(TASK_CLASSIFIER).build();
-    return {
-      summary: summarizeTable(empty, {
-        ...(options.window ? { window: options.window } : {}),
-        ...(options.listLimit === undefined ? {} : { listLimit: options.listLimit }),
-        generatedAt: options.generatedAt ?? null,
-      }),
-    };
-  });
-  return summary;
+  };
+  try {
+    const { summary } = await summarizeHistoryFolder(history.absolute, {
+      displayDir: history.relative,
+      ...(options.useIndex === undefined ? {} : { useIndex: options.useIndex }),
+      ...summaryOptions,
+    });
+    return summary;
+  } catch (error) {
+    if (options.allowMissingHistory !== true || !isSdetkitError(error) || error.code !== 'not_found')
+      throw error;
+    return summarizeTable(createTableBuilder(TASK_CLASSIFIER).build(), summaryOptions);
+  }
 }
 
 /**

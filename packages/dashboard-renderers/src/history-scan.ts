@@ -209,19 +209,11 @@ export async function summarizeHistoryFolder(
         parts.push(added.part);
         problems.push(...problemEntries(added.table));
       }
-      // The whole table, when the summaries cannot be merged.
-      let table: HistoryTable | null = null;
-      const fullTable = () => {
-        table ??= tableOf(found);
-        return table;
-      };
       const skipped = withDisplayDir(problems, options.displayDir);
-      const summary =
-        parts.length === 0
-          ? summarizeTable(createTableBuilder(TASK_CLASSIFIER).build(), { ...finish, skipped })
-          : canMergeParts(parts, listLimit)
-            ? finishSummary(mergePartialSummaries(parts, listLimit), { ...finish, skipped })
-            : summarizeTable(fullTable(), { ...finish, skipped });
+      // Parts that cannot be merged are summarized again from the whole table.
+      const summary = canMergeParts(parts, listLimit)
+        ? finishSummary(mergePartialSummaries(parts, listLimit), { ...finish, skipped })
+        : summarizeTable(tableOf(found), { ...finish, skipped });
       await updateIndex(historyDir, options, found);
       return { summary, stats: found.stats };
     };
@@ -247,9 +239,18 @@ interface KeptSegment {
   part?: SummaryPart;
 }
 
+/** All columns of a segment; a segment whose summary was used but whose columns are unreadable aborts the scan. */
+function columnsOf(segment: IndexSegment): HistoryTable {
+  try {
+    return segment.table();
+  } catch {
+    throw new CorruptIndexError('summary index: unreadable segment');
+  }
+}
+
 /** The kept entries of a partly kept segment (made once). */
 function selectionOf(kept: KeptSegment): HistoryTable {
-  kept.selection ??= selectEntries(kept.segment.table(), kept.keep as Uint8Array);
+  kept.selection ??= selectEntries(columnsOf(kept.segment), kept.keep as Uint8Array);
   return kept.selection;
 }
 
@@ -365,18 +366,8 @@ function readHere(dir: string, names: string[]): HistoryTable {
 
 /** One table of everything a scan found (parsing every kept segment). */
 function tableOf(found: Collected): HistoryTable {
-  const columnsOf = (segment: IndexSegment) => {
-    try {
-      return segment.table();
-    } catch {
-      throw new CorruptIndexError('summary index: unreadable segment');
-    }
-  };
   const parts = [
-    ...found.kept.map((kept) => {
-      columnsOf(kept.segment);
-      return kept.keep === null ? kept.segment.table() : selectionOf(kept);
-    }),
+    ...found.kept.map((kept) => (kept.keep === null ? columnsOf(kept.segment) : selectionOf(kept))),
     ...found.added.map(({ table }) => table),
   ];
   return parts.length === 0 ? createTableBuilder(TASK_CLASSIFIER).build() : concatTables(parts);
@@ -405,7 +396,7 @@ async function updateIndex(historyDir: string, options: ScanOptions, found: Coll
     pieces: () => readonly (string | Buffer)[];
     table: () => HistoryTable;
   }
-  const added: Pending[] = found.added.map(({ table, text, part }) => ({
+  const added = found.added.map(({ table, text, part }) => ({
     entries: table.files.length,
     pieces: () => encoded(table, text, part),
     table: () => table,
@@ -421,7 +412,7 @@ async function updateIndex(historyDir: string, options: ScanOptions, found: Coll
     if (added.length > 0)
       await appendSummaryIndex(
         historyDir,
-        added.map((segment) => segment.pieces() as string[]),
+        added.map((segment) => segment.pieces()),
       ).catch(ignore);
     return;
   }
@@ -431,7 +422,7 @@ async function updateIndex(historyDir: string, options: ScanOptions, found: Coll
         return {
           entries: kept.segment.head.files.length,
           pieces: () => [kept.segment.raw],
-          table: kept.segment.table,
+          table: () => columnsOf(kept.segment),
         };
       const table = selectionOf(kept);
       return {
@@ -448,13 +439,7 @@ async function updateIndex(historyDir: string, options: ScanOptions, found: Coll
         .sort((a, b) => a.entries - b.entries)
         .slice(0, segments.length - MAX_INDEX_SEGMENTS / 2 + 1),
     );
-    let tables: HistoryTable[];
-    try {
-      tables = [...fold].map((segment) => segment.table());
-    } catch {
-      throw new CorruptIndexError('summary index: unreadable segment');
-    }
-    const folded = sortedByFile(concatTables(tables));
+    const folded = sortedByFile(concatTables([...fold].map((segment) => segment.table())));
     segments = [
       ...segments.filter((segment) => !fold.has(segment)),
       { entries: folded.files.length, pieces: () => encoded(folded, null), table: () => folded },
@@ -509,9 +494,9 @@ function batchSize(total: number, threads: number): number {
 type Worker = InstanceType<typeof import('node:worker_threads').Worker>;
 
 /**
- * Reader threads for one scan, started on first use (or early, by
- * `start`, when the index shows a large folder: a thread takes ~35 ms to be
- * ready) and stopped when the scan ends.
+ * Reader threads for one scan, started on first use (or early, when the
+ * index or the folder's size shows a large history: a thread takes ~35 ms
+ * to be ready) and stopped once the reading is done.
  */
 class ReaderThreads {
   private workers: Worker[] = [];
@@ -662,8 +647,8 @@ const HERE_SEGMENT_FILES = 16_000;
  * A thread's batch comes back as an encoded table (one string copy across
  * threads instead of cloning objects), decoded here while the threads read
  * on; its text can become part of the index as is. Each part is handed to
- * `prepare` as soon as it is complete (summarized and encoded while the
- * threads still read, rather than all at the end on this thread alone).
+ * `prepare` as soon as it is complete (summarized while the threads still
+ * read, rather than all at the end on this thread alone).
  */
 async function readInWorkers(
   readers: ReaderThreads,

@@ -240,8 +240,13 @@ export interface TableHead {
 
 type TypedArrayType = Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor;
 
-/** A base64 number column of `length` entries (any, when null). */
-function typedColumn<T extends TypedArrayType>(value: unknown, key: string, Type: T, length: number | null) {
+/** A base64 number column (as `encodeTable` writes them) of `length` entries (any, when null); throws naming `key`. */
+export function typedColumn<T extends TypedArrayType>(
+  value: unknown,
+  key: string,
+  Type: T,
+  length: number | null,
+) {
   if (typeof value !== 'string') throw new Error(`table: ${key}`);
   const bytes = Buffer.from(value, 'base64');
   const count = length ?? bytes.length / Type.BYTES_PER_ELEMENT;
@@ -280,12 +285,8 @@ export function decodeTableRest(head: TableHead, text: string): HistoryTable {
   const raw = JSON.parse(text) as Record<string, unknown> | null;
   if (raw === null || typeof raw !== 'object') throw new Error('table: not an object');
   const n = head.files.length;
-  const bounded = <T extends Uint8ArrayConstructor | Uint32ArrayConstructor>(
-    key: string,
-    Type: T,
-    max: number,
-  ) => {
-    const column = typedColumn(raw[key], key, Type, n);
+  const bounded = (key: string, max: number) => {
+    const column = typedColumn(raw[key], key, Uint8Array, n);
     for (let i = 0; i < n; i++) if ((column[i] as number) > max) throw new Error(`table: ${key}`);
     return column;
   };
@@ -305,16 +306,16 @@ export function decodeTableRest(head: TableHead, text: string): HistoryTable {
     files: head.files,
     size: Array.from(head.size),
     mtime: Array.from(head.mtime),
-    kind: bounded('kind', Uint8Array, KIND_PROBLEM),
+    kind: bounded('kind', KIND_PROBLEM),
     capturedAt: stringColumn(raw.captured_at, 'captured_at', n),
     seconds: head.seconds,
     task: stringColumn(raw.task, 'task', n),
-    family: bounded('family', Uint8Array, FAMILY_NONE),
+    family: bounded('family', FAMILY_NONE),
     template: stringColumn(raw.template, 'template', n),
     reason: stringColumn(raw.reason, 'reason', n),
-    approved: bounded('approved', Uint32Array, 0xffffffff),
-    denied: bounded('denied', Uint32Array, 0xffffffff),
-    failedAfterApproval: bounded('failed_after_approval', Uint32Array, 0xffffffff),
+    approved: typedColumn(raw.approved, 'approved', Uint32Array, n),
+    denied: typedColumn(raw.denied, 'denied', Uint32Array, n),
+    failedAfterApproval: typedColumn(raw.failed_after_approval, 'failed_after_approval', Uint32Array, n),
     actions: lists('actions'),
     workers: lists('workers'),
   };

@@ -2,7 +2,13 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '@sdetkit/core-runs';
-import { decodeTableHead, decodeTableRest, type HistoryTable, type TableHead } from './history-table.js';
+import {
+  decodeTableHead,
+  decodeTableRest,
+  type HistoryTable,
+  type TableHead,
+  typedColumn,
+} from './history-table.js';
 import type { PartialSummary, SummaryPart } from './summary-partial.js';
 
 /** Lives inside the history folder; readers of history skip dot files. */
@@ -152,10 +158,7 @@ export function parseSummaryIndex(bytes: Buffer): IndexSegment[] {
     for (let k = 1; k < lines.length; k += 3) {
       const head = decodeTableHead(text(lines[k] as [number, number]));
       const summary = summaryLineOf(JSON.parse(text(lines[k + 1] as [number, number])));
-      const order = new Uint32Array(summary.partial.total);
-      const orderBytes = Buffer.from(summary.order, 'base64');
-      if (orderBytes.length !== order.byteLength) throw new Error('summary index: order');
-      new Uint8Array(order.buffer).set(orderBytes);
+      const order = typedColumn(summary.order, 'order', Uint32Array, summary.partial.total);
       for (const i of order) if (i >= head.files.length) throw new Error('summary index: order');
       const rest = lines[k + 2] as [number, number];
       let table: HistoryTable | undefined;

@@ -55,6 +55,11 @@ export interface SummaryPart {
   files: readonly string[];
 }
 
+/** Day buckets in day order. */
+function byDay(days: Map<string, [string, number, number]>): [string, number, number][] {
+  return [...days.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 function countsOf(names: readonly string[], counts: Float64Array): [string, number][] {
   // A name can occur twice in a merged dictionary.
   const out = new Map<string, number>();
@@ -152,7 +157,7 @@ export function partialSummaryOf(
     templates: [...templates],
     actions: countsOf(actions.names, actionCounts),
     workers: countsOf(workers.names, workerCounts),
-    days: [...days.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    days: byDay(days),
     newest,
     failures,
     streak,
@@ -257,7 +262,7 @@ export function mergePartialSummaries(parts: readonly SummaryPart[], listLimit: 
     templates: [...templates],
     actions: [...actions],
     workers: [...workers],
-    days: [...days.values()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    days: byDay(days),
     newest: newestOf(
       parts.map(({ partial }) => partial.newest),
       limit,
