@@ -11,9 +11,20 @@ const cacheEntrySchema = z.object({
   response: z.object({ text: z.string(), plan: z.unknown(), usage: z.unknown().optional() }),
 });
 
-/** The cache key of a request: sha256 of its canonical JSON. */
+/** Keys already worked out, by request object (requests are built once and never changed). */
+const keysOfRequests = new WeakMap<ProviderRequest, string>();
+
+/**
+ * The cache key of a request: sha256 of its canonical JSON. Worked out once
+ * per request object: a run's recorder and the cached provider both ask.
+ */
 export function providerCacheKey(request: ProviderRequest): string {
-  return canonicalHash(request);
+  let key = keysOfRequests.get(request);
+  if (key === undefined) {
+    key = canonicalHash(request);
+    keysOfRequests.set(request, key);
+  }
+  return key;
 }
 
 export interface CachedProvider extends Provider {
