@@ -4,6 +4,9 @@
 // drain), then counts conversation lines: none may be lost or duplicated.
 // The first --warmup requests (JIT warm-up, as with any load tool) are sent
 // the same way and checked for lost or duplicated lines, but not timed.
+// CPU per timed request is reported for the server (all its threads, from
+// /proc on Linux) and for this process, which generates the load on the same
+// cores.
 //   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,130 +21,155 @@ const total = numberOption('--requests', 4000);
 const connections = numberOption('--connections', 16);
 const warmup = numberOption('--warmup', 1000);
 
-async function scenario(users) {
-  const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-server-'));
+// Workspaces are removed only after every scenario: on file systems that avoid
+// reusing just-freed inodes for a while (ext4 without a journal, as on the
+// machine these figures come from), deleting one scenario's 5,000 files makes
+// creating files in the next scenario several times slower.
+const roots = [];
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; NaN where /proc is missing. */
+function processCpuMs(pid) {
   try {
-    spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
-    const server = spawn(
-      process.execPath,
-      [
-        '--require',
-        RSS_PRELOAD,
-        cli,
-        'agent',
-        'serve',
-        '--port',
-        '0',
-        '--rate-limit-max-tokens',
-        '1000000',
-        '--rate-limit-refill-per-second',
-        '1000000',
-      ],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    // Keep only the tail of stderr (logs); the peak-RSS line comes last. Chunks are kept as
-    // they come (one log line each, mostly): re-slicing a string per chunk would cost this
-    // process, which shares the cores with the server, more than the requests themselves.
-    const errChunks = [];
-    let errBytes = 0;
-    server.stderr.on('data', (c) => {
-      errChunks.push(c);
-      errBytes += c.length;
-      while (errBytes - errChunks[0].length > 65536) errBytes -= errChunks.shift().length;
-    });
-    let out = '';
-    const { port } = await new Promise((resolve, reject) => {
-      server.stdout.on('data', (c) => {
-        out += c;
-        try {
-          resolve(JSON.parse(out));
-        } catch {}
-      });
-      server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
-    const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-    let latencies = [];
-    let next = 0;
-    let failed = 0;
-    const send = (i) =>
-      new Promise((resolve) => {
-        const body = JSON.stringify({ channel: 'bench', user_id: `user-${i % users}`, text: `note ${i}` });
-        const started = process.hrtime.bigint();
-        const req = http.request(
-          {
-            host: '127.0.0.1',
-            port,
-            path: '/webhook/generic',
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              if (res.statusCode !== 200) failed++;
-              latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          failed++;
-          resolve();
-        });
-        req.end(body);
-      });
-    const drive = (until) =>
-      Promise.all(
-        Array.from({ length: connections }, async () => {
-          while (next < until) await send(next++);
-        }),
-      );
-    await drive(warmup);
-    latencies = [];
-    const started = process.hrtime.bigint();
-    await drive(warmup + total);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    agent.destroy();
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('close', resolve));
-    const rss = peakRssMiB(Buffer.concat(errChunks).toString('utf8'));
-    const dir = path.join(root, '.sdetkit/agent/conversations/bench');
-    const texts = readdirSync(dir).flatMap((f) =>
-      readFileSync(path.join(dir, f), 'utf8')
-        .trimEnd()
-        .split('\n')
-        .map((l) => JSON.parse(l).text),
-    );
-    latencies.sort((a, b) => a - b);
-    return {
-      users,
-      rps: total / seconds,
-      p50: latencies[Math.floor(latencies.length * 0.5)],
-      p99: latencies[Math.floor(latencies.length * 0.99)],
-      failed,
-      rss,
-      lines: texts.length,
-      lost: warmup + total - new Set(texts).size,
-      duplicated: texts.length - new Set(texts).size,
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
   }
 }
 
+async function scenario(users) {
+  const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-server-'));
+  roots.push(root);
+  spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
+  const server = spawn(
+    process.execPath,
+    [
+      '--require',
+      RSS_PRELOAD,
+      cli,
+      'agent',
+      'serve',
+      '--port',
+      '0',
+      '--rate-limit-max-tokens',
+      '1000000',
+      '--rate-limit-refill-per-second',
+      '1000000',
+    ],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  // Keep only the tail of stderr (logs); the peak-RSS line comes last. Chunks are kept as
+  // they come (one log line each, mostly): re-slicing a string per chunk would cost this
+  // process, which shares the cores with the server, more than the requests themselves.
+  const errChunks = [];
+  let errBytes = 0;
+  server.stderr.on('data', (c) => {
+    errChunks.push(c);
+    errBytes += c.length;
+    while (errBytes - errChunks[0].length > 65536) errBytes -= errChunks.shift().length;
+  });
+  let out = '';
+  const { port } = await new Promise((resolve, reject) => {
+    server.stdout.on('data', (c) => {
+      out += c;
+      try {
+        resolve(JSON.parse(out));
+      } catch {}
+    });
+    server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  let latencies = [];
+  let next = 0;
+  let failed = 0;
+  const send = (i) =>
+    new Promise((resolve) => {
+      const body = JSON.stringify({ channel: 'bench', user_id: `user-${i % users}`, text: `note ${i}` });
+      const started = process.hrtime.bigint();
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/webhook/generic',
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) failed++;
+            latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        failed++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const drive = (until) =>
+    Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < until) await send(next++);
+      }),
+    );
+  await drive(warmup);
+  latencies = [];
+  const serverCpu0 = processCpuMs(server.pid);
+  const driverCpu0 = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  await drive(warmup + total);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const serverCpu = processCpuMs(server.pid) - serverCpu0;
+  const driverCpu = process.cpuUsage(driverCpu0);
+  agent.destroy();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('close', resolve));
+  const rss = peakRssMiB(Buffer.concat(errChunks).toString('utf8'));
+  const dir = path.join(root, '.sdetkit/agent/conversations/bench');
+  const texts = readdirSync(dir).flatMap((f) =>
+    readFileSync(path.join(dir, f), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).text),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    users,
+    rps: total / seconds,
+    serverCpuUs: (serverCpu * 1000) / total,
+    driverCpuUs: (driverCpu.user + driverCpu.system) / total,
+    p50: latencies[Math.floor(latencies.length * 0.5)],
+    p99: latencies[Math.floor(latencies.length * 0.99)],
+    failed,
+    rss,
+    lines: texts.length,
+    lost: warmup + total - new Set(texts).size,
+    duplicated: texts.length - new Set(texts).size,
+  };
+}
+
 console.log(
-  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) |`,
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) |`,
 );
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const rows = [];
+process.on('exit', () => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
 for (const users of [1, 1000]) {
   const r = await scenario(users);
   console.log(
-    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} |`,
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} |`,
   );
   rows.push({
     scenario: `webhook ingress, ${users.toLocaleString('en-US')} user${users === 1 ? '' : 's'} (p50 latency)`,
