@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileConversationStore } from './conversation-store.js';
 import { IdempotencyStore } from './idempotency-store.js';
 import { JsonlAppender } from './jsonl-appender.js';
-import { FileBucketStore, TokenBucketRateLimiter } from './rate-limiter.js';
+import { BUCKET_LINE_BYTES, bucketLine, FileBucketStore, TokenBucketRateLimiter } from './rate-limiter.js';
 import { safeFileName } from './safe-file-name.js';
 
 let dir: string;
@@ -111,17 +111,29 @@ describe('JsonlAppender', () => {
 });
 
 describe('FileBucketStore', () => {
-  it('replaces bucket files whole, loads an unreadable one as a full bucket, and retries failed writes', async () => {
+  it('creates a bucket file once, then updates it in place, loads an unreadable one as a full bucket, and retries failed writes', async () => {
     const root = path.join(dir, 'rate_limits');
+    const file = path.join(root, 't/c/u.json');
     const store = new FileBucketStore(root);
     store.save('t/c/u', { tokens: 1, updated_ms: 5 });
     await store.flush();
-    store.save('t/c/u', { tokens: 0, updated_ms: 6 });
+    const created = await stat(file);
+    store.save('t/c/u', { tokens: 0.25, updated_ms: 1_764_489_600_123 });
     await store.flush();
     expect(await readdir(path.join(root, 't/c'))).toEqual(['u.json']);
-    expect(await store.load('t/c/u')).toEqual({ tokens: 0, updated_ms: 6 });
+    // The same file (no new one per flush), one fixed-width line.
+    expect((await stat(file)).ino).toBe(created.ino);
+    const text = await readFile(file, 'utf8');
+    expect(Buffer.byteLength(text)).toBe(BUCKET_LINE_BYTES);
+    expect(text).toBe(bucketLine({ tokens: 0.25, updated_ms: 1_764_489_600_123 }));
+    expect(await store.load('t/c/u')).toEqual({ tokens: 0.25, updated_ms: 1_764_489_600_123 });
+    // A longer file (an older version's, or written by hand) is cut to the new line.
+    await writeFile(file, `{"tokens":3,"updated_ms":9}${' '.repeat(200)}\n{"junk":true}\n`);
+    store.save('t/c/u', { tokens: 2, updated_ms: 10 });
+    await store.flush();
+    expect(await readFile(file, 'utf8')).toBe(bucketLine({ tokens: 2, updated_ms: 10 }));
     // A file that does not parse (written by hand, or lost in a machine crash): that user starts full.
-    await writeFile(path.join(root, 't/c/u.json'), '');
+    await writeFile(file, '');
     expect(await store.load('t/c/u')).toBeUndefined();
     const limiter = new TokenBucketRateLimiter({ capacity: 2, refillPerSecond: 0, store, now: () => 0 });
     expect((await limiter.take('t/c/u')).remaining).toBe(1);
@@ -132,6 +144,21 @@ describe('FileBucketStore', () => {
     await rm(path.join(root, 't/c/blocked.json'), { recursive: true });
     await store.flush();
     expect(await store.load('t/c/blocked')).toEqual({ tokens: 1, updated_ms: 7 });
+  });
+
+  it('flushes many buckets in chunks, letting other work run in between', async () => {
+    const store = new FileBucketStore(path.join(dir, 'rate_limits'));
+    for (let i = 0; i < 100; i++) store.save(`t/c/u${i}`, { tokens: i, updated_ms: i });
+    await store.flush();
+    for (let i = 0; i < 100; i++) store.save(`t/c/u${i}`, { tokens: i + 1, updated_ms: i });
+    // The updates are synchronous: without chunks, the flush would finish before anything else ran.
+    const order: string[] = [];
+    const flushing = store.flush().then(() => order.push('flushed'));
+    setImmediate(() => order.push('other work'));
+    await flushing;
+    expect(order).toEqual(['other work', 'flushed']);
+    expect(await store.load('t/c/u99')).toEqual({ tokens: 100, updated_ms: 99 });
+    expect(await store.load('t/c/u0')).toEqual({ tokens: 1, updated_ms: 0 });
   });
 });
 
