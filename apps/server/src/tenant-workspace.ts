@@ -74,7 +74,8 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     enabled: true,
   });
   const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
-  const ledger = new LedgerBatcher(new Ledger(agentDir));
+  // Appends come many times a second: no lock token file is written and deleted per append.
+  const ledger = new LedgerBatcher(new Ledger(agentDir, { keepLockToken: true }));
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
   const replies = new ReplyLog(path.join(agentDir, 'replies'));
   const limiter = new TokenBucketRateLimiter({
@@ -115,6 +116,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
       await conversations.drain();
       await replies.drain();
       await ledger.flush();
+      ledger.releaseLockToken();
       await limiter.flush();
     },
   };

@@ -112,6 +112,12 @@ describe('POST /webhook/generic', () => {
     const logged = await lines('ci', 'dave.jsonl');
     expect(logged).toHaveLength(16);
     expect(new Set(logged.map((l) => l.text)).size).toBe(16);
+    // While serving, the ledger's lock token is kept between appends; closing removes it.
+    const agentDir = path.join(root, '.sdetkit/agent');
+    const temps = async () => (await readdir(agentDir)).filter((n) => n.startsWith('.sdetkit-tmp-'));
+    expect(await temps()).toEqual([expect.stringMatching(/^\.sdetkit-tmp-ledger\.lock\./)]);
+    await server.close();
+    expect(await temps()).toEqual([]);
   });
 
   it('answers the same text from several users at once with one run each user sees', async () => {

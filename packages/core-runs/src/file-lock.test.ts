@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { withFileLock } from './file-lock.js';
+import { dropLockToken, withFileLock } from './file-lock.js';
 import { HOST_TAG } from './process-alive.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
@@ -92,5 +93,92 @@ describe('withFileLock', () => {
       ),
     );
     expect(most).toBe(1);
+  });
+
+  describe('with keepToken', () => {
+    it('writes its token once and keeps it between acquisitions, until dropLockToken', async () => {
+      const seen: string[] = [];
+      for (let i = 0; i < 3; i++)
+        await withFileLock(
+          lock,
+          async () => {
+            seen.push(await readFile(lock, 'utf8'));
+          },
+          { keepToken: true },
+        );
+      expect(new Set(seen).size).toBe(1);
+      expect(seen[0]).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16} ${HOST_TAG}\\n$`));
+      // Between acquisitions: no lock, only the token, the same file every time.
+      const [token, ...rest] = await lockFiles();
+      expect(rest).toEqual([]);
+      expect(token).toMatch(/^\.sdetkit-tmp-x\.lock\.\d+\.[0-9a-f]{16}$/);
+      const inode = (await stat(path.join(ws.root, token!))).ino;
+      await withFileLock(lock, async () => undefined, { keepToken: true });
+      expect((await stat(path.join(ws.root, token!))).ino).toBe(inode);
+      dropLockToken(lock);
+      expect(await lockFiles()).toEqual([]);
+      // A later acquisition makes a new token.
+      await withFileLock(lock, async () => undefined, { keepToken: true });
+      expect(await lockFiles()).toHaveLength(1);
+      dropLockToken(lock);
+    });
+
+    it('writes the token again when it was removed meanwhile', async () => {
+      await withFileLock(lock, async () => undefined, { keepToken: true });
+      const [token] = await lockFiles();
+      await rm(path.join(ws.root, token!));
+      expect(await withFileLock(lock, async () => 'ran', { keepToken: true, timeoutMs: 1_000 })).toBe('ran');
+      expect(await lockFiles()).toEqual([token]);
+      dropLockToken(lock);
+    });
+
+    it('serializes holders that keep the token with each other and with holders that do not', async () => {
+      let inside = 0;
+      let most = 0;
+      let runs = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          withFileLock(
+            lock,
+            async () => {
+              inside++;
+              runs++;
+              most = Math.max(most, inside);
+              await new Promise((resolve) => setTimeout(resolve, 2));
+              inside--;
+            },
+            { keepToken: i % 2 === 0 },
+          ),
+        ),
+      );
+      expect([most, runs]).toEqual([1, 20]);
+      // dropLockToken leaves a token that is in use alone.
+      let during: string[] = [];
+      await withFileLock(
+        lock,
+        async () => {
+          dropLockToken(lock);
+          during = await lockFiles();
+        },
+        { keepToken: true },
+      );
+      expect(during).toHaveLength(2);
+      dropLockToken(lock);
+      expect(await lockFiles()).toEqual([]);
+    });
+
+    it('removes the token when the process exits', async () => {
+      // Runs the built package (turbo builds before testing) in a real child process.
+      const moduleUrl = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href;
+      const script = `
+        const { withFileLock } = await import(${JSON.stringify(moduleUrl)});
+        await withFileLock(${JSON.stringify(lock)}, async () => undefined, { keepToken: true });
+        const { readdirSync } = await import('node:fs');
+        process.stdout.write(readdirSync(${JSON.stringify(ws.root)}).filter((n) => n.startsWith('.sdetkit-tmp-')).join());
+      `;
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(child.stdout).toMatch(/^\.sdetkit-tmp-x\.lock\.\d+\.[0-9a-f]{16}$/);
+      expect(await lockFiles()).toEqual([]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_PREFIX } from './atomic-write.js';
@@ -9,6 +10,13 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock file older than this is left over from a crash and is removed (default 30 s). */
   staleMs?: number;
+  /**
+   * Keep this process's token file (the file linked as the lock) between
+   * acquisitions instead of writing and deleting one each time: for a
+   * process that takes the same lock many times a second (a server's
+   * ledger). The token goes when the process exits, or with `dropLockToken`.
+   */
+  keepToken?: boolean;
 }
 
 /**
@@ -23,14 +31,39 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
+  if (!options.keepToken) return lockAndRun(lockPath, fn, options, newToken(lockPath), undefined);
+  // Acquisitions with a kept token share its nonce, so in this process they take turns.
+  const kept = keptToken(lockPath);
+  kept.users++;
+  const previous = kept.turn;
+  let done = () => {};
+  kept.turn = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  try {
+    await previous;
+    return await lockAndRun(lockPath, fn, options, kept, kept);
+  } finally {
+    kept.users--;
+    done();
+  }
+}
+
+async function lockAndRun<T>(
+  lockPath: string,
+  fn: () => Promise<T>,
+  options: LockOptions,
+  { nonce, content: mine, temp }: Token,
+  kept: KeptToken | undefined,
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   const staleMs = options.staleMs ?? 30_000;
-  const nonce = randomBytes(8).toString('hex');
-  const mine = `${process.pid} ${nonce} ${HOST_TAG}\n`;
   // The lock appears with its content already in it (hard link of a written
-  // temp file), so a holder killed at any point leaves a pid to judge by.
-  const temp = tempLockPath(lockPath, process.pid, nonce);
-  await writeFile(temp, mine);
+  // temp file, the token), so a holder killed at any point leaves a pid to judge by.
+  if (!kept?.written) {
+    await writeFile(temp, mine);
+    if (kept) kept.written = true;
+  }
   // Registered before the lock can exist, so another waiter in this process never takes it for dead.
   held.add(nonce);
   let delay = 2;
@@ -42,7 +75,13 @@ export async function withFileLock<T>(
         acquired = true;
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        // A kept token removed meanwhile (by hand, or by a cleanup): write it again.
+        if (code === 'ENOENT' && kept) {
+          await writeFile(temp, mine);
+          continue;
+        }
+        if (code !== 'EEXIST') throw error;
         if (await isStale(lockPath, staleMs)) continue;
         if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${lockPath}`);
         await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
@@ -51,7 +90,7 @@ export async function withFileLock<T>(
     }
   } finally {
     if (!acquired) held.delete(nonce);
-    await rm(temp, { force: true });
+    if (!kept) await rm(temp, { force: true });
   }
   try {
     return await fn();
@@ -65,6 +104,59 @@ export async function withFileLock<T>(
 
 /** Nonces of the locks this process holds right now. */
 const held = new Set<string>();
+
+interface Token {
+  nonce: string;
+  /** `<pid> <nonce> <host tag>\n`: what the lock file holds while this token holds it. */
+  content: string;
+  temp: string;
+}
+
+function newToken(lockPath: string): Token {
+  const nonce = randomBytes(8).toString('hex');
+  return {
+    nonce,
+    content: `${process.pid} ${nonce} ${HOST_TAG}\n`,
+    temp: tempLockPath(lockPath, process.pid, nonce),
+  };
+}
+
+/**
+ * A kept token (`keepToken`): whether its file was written; `turn` settles
+ * when the last acquisition started is done; `users` counts acquisitions
+ * running or waiting.
+ */
+type KeptToken = Token & { written: boolean; turn: Promise<void>; users: number };
+
+/** Tokens kept between acquisitions, by lock path. */
+const keptTokens = new Map<string, KeptToken>();
+
+function keptToken(lockPath: string): KeptToken {
+  let token = keptTokens.get(lockPath);
+  if (!token) {
+    if (keptTokens.size === 0) process.once('exit', dropAllLockTokens);
+    token = { ...newToken(lockPath), written: false, turn: Promise.resolve(), users: 0 };
+    keptTokens.set(lockPath, token);
+  }
+  return token;
+}
+
+/**
+ * Removes this process's kept token for `lockPath` (see `keepToken`), unless
+ * an acquisition is running or waiting; a later acquisition makes a new one.
+ */
+export function dropLockToken(lockPath: string): void {
+  const token = keptTokens.get(lockPath);
+  if (!token || token.users > 0) return;
+  keptTokens.delete(lockPath);
+  if (keptTokens.size === 0) process.removeListener('exit', dropAllLockTokens);
+  rmSync(token.temp, { force: true });
+}
+
+function dropAllLockTokens(): void {
+  for (const token of keptTokens.values()) rmSync(token.temp, { force: true });
+  keptTokens.clear();
+}
 
 /**
  * Whether the holder written in a lock file is gone: the line is complete,

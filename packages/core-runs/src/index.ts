@@ -30,7 +30,7 @@ export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
 export { CONFIGS_DIR, ConfigStore, configSha256 } from './config-store.js';
 export { describeError } from './describe-error.js';
-export { type LockOptions, withFileLock } from './file-lock.js';
+export { dropLockToken, type LockOptions, withFileLock } from './file-lock.js';
 export {
   CSV_FORMULA_PREFIX,
   HISTORY_CSV_COLUMNS,

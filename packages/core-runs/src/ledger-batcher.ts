@@ -34,6 +34,11 @@ export class LedgerBatcher {
     while (this.writing) await this.writing;
   }
 
+  /** `Ledger.releaseLockToken`: after `flush`, when the process stops appending (a server closing). */
+  releaseLockToken(): void {
+    this.ledger.releaseLockToken();
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {

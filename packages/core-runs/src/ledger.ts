@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendWholeSync, fsyncFd, openCreatingSync } from './atomic-write.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
-import { withFileLock } from './file-lock.js';
+import { dropLockToken, withFileLock } from './file-lock.js';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 export const GENESIS = '0'.repeat(64);
@@ -65,10 +65,22 @@ function lastLine(file: string): string | undefined {
 export class Ledger {
   readonly file: string;
   private readonly lock: string;
+  private readonly keepLockToken: boolean;
 
-  constructor(agentDir: string) {
+  /**
+   * `keepLockToken`: keep this process's lock token file between appends
+   * (see `withFileLock`), for a process that appends many times a second;
+   * `releaseLockToken` removes it.
+   */
+  constructor(agentDir: string, options: { keepLockToken?: boolean } = {}) {
     this.file = path.join(agentDir, LEDGER_FILE);
     this.lock = path.join(agentDir, 'ledger.lock');
+    this.keepLockToken = options.keepLockToken ?? false;
+  }
+
+  /** Removes the kept lock token, if any and not in use; the next append makes a new one. */
+  releaseLockToken(): void {
+    dropLockToken(this.lock);
   }
 
   async append(record: { kind: LedgerKind; hash: string; captured_at: string }): Promise<LedgerEntry> {
@@ -81,40 +93,45 @@ export class Ledger {
   ): Promise<LedgerEntry[]> {
     if (records.length === 0) return [];
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    return withFileLock(this.lock, async () => {
-      const last = lastLine(this.file);
-      let seq = 1;
-      let prev = GENESIS;
-      if (last) {
-        const parsed = JSON.parse(last) as LedgerEntry;
-        seq = parsed.seq + 1;
-        prev = parsed.digest;
-      }
-      const entries: LedgerEntry[] = [];
-      for (const record of records) {
-        const body = {
-          seq: seq++,
-          kind: record.kind,
-          hash: record.hash,
-          prev,
-          captured_at: record.captured_at,
-        };
-        const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
-        entries.push(entry);
-        prev = entry.digest;
-      }
-      // One O_APPEND write of whole lines: never rewrites what is there. Only the fsync waits
-      // in the thread pool; the rest takes microseconds.
-      const fd = openCreatingSync(this.file, 'a');
-      try {
-        const text = entries.map((e) => `${canonicalJson(e)}\n`).join('');
-        appendWholeSync(fd, text, this.file);
-        await fsyncFd(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return entries;
-    });
+    const lockOptions = { keepToken: this.keepLockToken };
+    return withFileLock(
+      this.lock,
+      async () => {
+        const last = lastLine(this.file);
+        let seq = 1;
+        let prev = GENESIS;
+        if (last) {
+          const parsed = JSON.parse(last) as LedgerEntry;
+          seq = parsed.seq + 1;
+          prev = parsed.digest;
+        }
+        const entries: LedgerEntry[] = [];
+        for (const record of records) {
+          const body = {
+            seq: seq++,
+            kind: record.kind,
+            hash: record.hash,
+            prev,
+            captured_at: record.captured_at,
+          };
+          const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
+          entries.push(entry);
+          prev = entry.digest;
+        }
+        // One O_APPEND write of whole lines: never rewrites what is there. Only the fsync waits
+        // in the thread pool; the rest takes microseconds.
+        const fd = openCreatingSync(this.file, 'a');
+        try {
+          const text = entries.map((e) => `${canonicalJson(e)}\n`).join('');
+          appendWholeSync(fd, text, this.file);
+          await fsyncFd(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        return entries;
+      },
+      lockOptions,
+    );
   }
 
   async read(): Promise<string> {
