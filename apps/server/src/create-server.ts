@@ -22,10 +22,11 @@ import {
 import { formatCapturedAt, type RetentionResult } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { BodyTooLargeError, headerRecord, readContextBody } from './read-body.js';
 import { bearerToken, createRestApi } from './rest-api.js';
 import { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js';
+import { createServerLogger } from './server-logger.js';
 import { ServerMetrics } from './server-metrics.js';
 import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
 
@@ -81,7 +82,7 @@ export interface ServerOptions {
   /** The single tenant's id in single-tenant mode (default `default`). */
   tenant?: string;
   clock?: () => Date;
-  /** Structured JSON logs; default: info level to stderr. */
+  /** Structured JSON logs; default: `createServerLogger()` (info level, stderr). */
   logger?: Logger;
 }
 
@@ -119,28 +120,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
   const clock = options.clock ?? (() => new Date());
   const rateLimit = options.rateLimit ?? { maxTokens: 5, refillPerSecond: 1 };
   const metrics = new ServerMetrics();
-  // Logs never carry headers, bodies or query strings; redaction is a second guard.
-  const logger =
-    options.logger ??
-    pino(
-      {
-        level: 'info',
-        base: { service: 'sdetkit-server' },
-        redact: {
-          paths: [
-            '*.authorization',
-            '*.token',
-            '*.signature',
-            '*["x-slack-signature"]',
-            '*["x-sdetkit-signature"]',
-            '*["x-telegram-bot-api-secret-token"]',
-          ],
-          censor: '[redacted]',
-        },
-      },
-      // Asynchronous: a blocking write per request costs throughput; close() flushes it.
-      pino.destination({ dest: 2, sync: false }),
-    );
+  const logger = options.logger ?? createServerLogger();
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
   const workspaces = new Map<string, Promise<TenantWorkspace>>();

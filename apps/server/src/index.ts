@@ -9,6 +9,7 @@ export {
 } from './read-body.js';
 export { createRestApi, type RestApiDeps } from './rest-api.js';
 export { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js';
+export { createServerLogger, REDACTED_LOG_PATHS } from './server-logger.js';
 export { ServerMetrics } from './server-metrics.js';
 export {
   openTenantWorkspace,
