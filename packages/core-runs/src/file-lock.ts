@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { linkSync, readFileSync, rmSync } from 'node:fs';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_PREFIX } from './atomic-write.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
@@ -96,9 +96,16 @@ async function lockAndRun<T>(
     return await fn();
   } finally {
     // Only remove the lock if it is still ours; it counts as held until it is gone.
-    if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === mine)
-      await rm(lockPath, { force: true });
+    if (readIfThere(lockPath) === mine) rmSync(lockPath, { force: true });
     held.delete(nonce);
+  }
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
@@ -180,7 +187,9 @@ function tempLockPath(lockPath: string, pid: number, nonce: string): string {
 /** Exclusive create of `lockPath` holding `content`: link when the file system can, else O_EXCL. */
 async function createWithContent(temp: string, lockPath: string, content: string): Promise<void> {
   try {
-    await link(temp, lockPath);
+    // Synchronous, like the release: a link is microseconds in the kernel, while a trip through
+    // the thread pool waits behind other file work (a server's fsyncs) and lengthens the hold.
+    linkSync(temp, lockPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
