@@ -14,6 +14,7 @@ import {
   recordRun,
   runTask,
   type TaskPlanner,
+  ThreadedFileWriter,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, type ApprovalGate, loadAgentConfig } from '@sdetkit/policy';
 import type { TemplateCatalog } from '@sdetkit/templates';
@@ -73,7 +74,9 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     cacheDir: path.join(agentDir, 'cache'),
     enabled: true,
   });
-  const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`);
+  // Every request writes a record: file creation and fsyncs go to a worker thread, off the request path.
+  const writer = new ThreadedFileWriter();
+  const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`, { writer });
   // Appends come many times a second: no lock token file is written and deleted per append.
   const ledger = new LedgerBatcher(new Ledger(agentDir, { keepLockToken: true }));
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
@@ -117,6 +120,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
       await replies.drain();
       await ledger.flush();
       ledger.releaseLockToken();
+      await writer.close();
       await limiter.flush();
     },
   };

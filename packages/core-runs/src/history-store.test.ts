@@ -7,6 +7,7 @@ import { HOST_TAG } from './process-alive.js';
 import type { RunRecord } from './run-record.js';
 import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
+import { ThreadedFileWriter } from './threaded-writer.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
 let store: FileHistoryStore;
@@ -110,6 +111,19 @@ describe('FileHistoryStore two-phase save and recovery', () => {
     await (await store.stage(b)).abort();
     expect(await readdir(pendingDir())).toEqual([]);
     expect((await store.list()).records).toHaveLength(1);
+  });
+
+  it('writes through the writer it is given (a server passes a ThreadedFileWriter)', async () => {
+    const writer = new ThreadedFileWriter();
+    const threaded = new FileHistoryStore(dir, '.sdetkit/agent/history', { writer });
+    const a = record('a', '2024-01-01T00:00:00Z');
+    const c = record('c', '2024-01-03T00:00:00Z');
+    await (await threaded.stage(a)).commit();
+    expect((await threaded.save(c)).created).toBe(true);
+    await writer.close();
+    expect(await readFile(path.join(dir, `${a.hash}.json`), 'utf8')).toBe(serializeRunRecord(a));
+    expect((await store.list()).records.map((r) => r.hash)).toEqual([c.hash, a.hash]);
+    expect(await readdir(pendingDir())).toEqual([]);
   });
 
   it('publishes a file staged under its own pid by a previous incarnation (pid 1 in a restarted container)', async () => {

@@ -6,6 +6,7 @@ import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { canonicalJson } from './canonical-json.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
 import { type RunRecord, runRecordSchema } from './run-record.js';
+import type { FileWriter } from './threaded-writer.js';
 
 /** A history file that could not be used, with a one-line reason. */
 export interface HistoryProblem {
@@ -72,16 +73,22 @@ export function serializeRunRecord(record: RunRecord): string {
  * `displayDir` is the workspace-relative folder used in messages.
  */
 export class FileHistoryStore implements HistoryStore {
+  private readonly writer: FileWriter;
+
+  /** `writer`: how record files are written (default `writeFileAtomic`; a server passes a `ThreadedFileWriter`). */
   constructor(
     private readonly dir: string,
     private readonly displayDir: string,
-  ) {}
+    options: { writer?: FileWriter } = {},
+  ) {
+    this.writer = options.writer ?? { write: (target, data) => writeFileAtomic(target, data) };
+  }
 
   async save(record: RunRecord): Promise<{ file: string; created: boolean }> {
     const { file, target, bytes, present } = await this.locate(record);
     // Same hash means same content: a repeat of a deterministic run is a no-op.
     if (present) return { file, created: false };
-    await writeFileAtomic(target, bytes);
+    await this.writer.write(target, bytes);
     return { file, created: true };
   }
 
@@ -120,7 +127,7 @@ export class FileHistoryStore implements HistoryStore {
         return { file, created: false, commit: noop, abort: noop };
       }
       // Atomically, like every file under .sdetkit: even a staged record is never seen torn.
-      await writeFileAtomic(pending, bytes);
+      await this.writer.write(pending, bytes);
       return {
         file,
         created: true,

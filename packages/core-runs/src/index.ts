@@ -117,6 +117,7 @@ export {
   SECRET_ENV_NAME,
   secretEnvValues,
 } from './secret-env.js';
+export { type FileWriter, ThreadedFileWriter } from './threaded-writer.js';
 export {
   type VerifyProblem,
   type VerifyProblemKind,

@@ -1,0 +1,80 @@
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TEMP_PREFIX } from './atomic-write.js';
+import { createTempWorkspace } from './testing/temp-workspace.js';
+import { ThreadedFileWriter } from './threaded-writer.js';
+
+let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
+let writer: ThreadedFileWriter;
+beforeEach(async () => {
+  ws = await createTempWorkspace();
+  writer = new ThreadedFileWriter();
+});
+afterEach(async () => {
+  await writer.close();
+  await ws.cleanup();
+});
+
+describe('ThreadedFileWriter', () => {
+  it('writes many files at once, creating missing folders, and leaves no temp files', async () => {
+    const files = Array.from({ length: 200 }, (_, i) => path.join(ws.root, `d${i % 3}`, 'sub', `f${i}.json`));
+    await Promise.all(files.map((file, i) => writer.write(file, `{"i":${i}}\n`)));
+    for (const [i, file] of files.entries()) expect(await readFile(file, 'utf8')).toBe(`{"i":${i}}\n`);
+    for (const dir of ['d0', 'd1', 'd2']) {
+      const names = await readdir(path.join(ws.root, dir, 'sub'));
+      expect(names.filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
+      expect(names).toHaveLength(dir === 'd2' ? 66 : 67);
+    }
+  });
+
+  it('replaces an existing file whole', async () => {
+    const file = path.join(ws.root, 'x.json');
+    await writeFile(file, 'old content that is longer than the new one\n');
+    await writer.write(file, 'new\n');
+    expect(await readFile(file, 'utf8')).toBe('new\n');
+  });
+
+  it('fails only the write that cannot be done, with the file system error and its code', async () => {
+    await writeFile(path.join(ws.root, 'blocker'), 'a file where a folder should be');
+    const results = await Promise.allSettled([
+      writer.write(path.join(ws.root, 'ok-1.json'), '1'),
+      writer.write(path.join(ws.root, 'blocker', 'x.json'), '2'),
+      writer.write(path.join(ws.root, 'ok-2.json'), '3'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const error = (results[1] as PromiseRejectedResult).reason as NodeJS.ErrnoException;
+    expect(error.code).toBe('ENOTDIR');
+    expect(error.message).toContain(path.join(ws.root, 'blocker'));
+    expect(await readFile(path.join(ws.root, 'ok-2.json'), 'utf8')).toBe('3');
+  });
+
+  it('waits for pending writes on close, and starts again on the next write', async () => {
+    const pending = writer.write(path.join(ws.root, 'a.json'), 'a');
+    await writer.close();
+    expect(await readFile(path.join(ws.root, 'a.json'), 'utf8')).toBe('a');
+    await pending;
+    await writer.write(path.join(ws.root, 'b.json'), 'b');
+    expect(await readFile(path.join(ws.root, 'b.json'), 'utf8')).toBe('b');
+  });
+
+  it('keeps a process alive while writes are pending and lets it exit once they are done', () => {
+    // Runs the built package (turbo builds before testing) in a real child process that never closes the writer.
+    const moduleUrl = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href;
+    const target = path.join(ws.root, 'child.json');
+    const script = `
+      const { ThreadedFileWriter } = await import(${JSON.stringify(moduleUrl)});
+      const writer = new ThreadedFileWriter();
+      writer.write(${JSON.stringify(target)}, 'from the child').then(() => process.stdout.write('written'));
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(child.signal).toBeNull();
+    expect(child.stdout).toBe('written');
+    expect(spawnSync('cat', [target], { encoding: 'utf8' }).stdout).toBe('from the child');
+  });
+});
