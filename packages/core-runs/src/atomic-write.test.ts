@@ -3,7 +3,7 @@ import fs, { closeSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openCreatingSync, syncDirectory, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import { openCreatingSync, syncDirectory, syncFile, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -89,6 +89,28 @@ describe('syncDirectory', () => {
       expect(fsync).toHaveBeenCalledTimes(3);
       await Promise.all([syncDirectory(ws.root), syncDirectory(path.join(ws.root, 'missing'))]);
       expect(fsync).toHaveBeenCalledTimes(4);
+    } finally {
+      fsync.mockRestore();
+    }
+  });
+});
+
+describe('syncFile', () => {
+  it('shares fsyncs like syncDirectory and passes fsync errors to every caller', async () => {
+    const file = path.join(ws.root, 'ledger.jsonl');
+    await writeFile(file, 'x\n');
+    const fsync = vi.spyOn(fs, 'fsync');
+    try {
+      await Promise.all(Array.from({ length: 10 }, () => syncFile(file)));
+      expect(fsync).toHaveBeenCalledTimes(2);
+      fsync.mockImplementation(((_fd: number, callback: (error: Error | null) => void) =>
+        callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) as typeof fs.fsync);
+      const results = await Promise.allSettled([syncFile(file), syncFile(file), syncFile(file)]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      fsync.mockRestore();
+      // A failed fsync does not stop the next one.
+      await syncFile(file);
+      await expect(syncFile(path.join(ws.root, 'missing'))).rejects.toThrow(/ENOENT/);
     } finally {
       fsync.mockRestore();
     }

@@ -68,38 +68,65 @@ export async function writeFileAtomic(
   if (durable) await syncDirectory(dir);
 }
 
-/** Folder fsyncs running (`running`) and the one queued behind each (`next`), by folder. */
-const folderSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
+/** fsyncs running (`running`) and the one queued behind each (`next`), by path. */
+const sharedSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
 
 /**
- * fsyncs a folder, so a rename or a new file in it survives a crash.
- * Concurrent callers share fsyncs: a call made while one runs waits for the
- * next one, which starts when the running one ends and serves everyone who
- * asked in between (an fsync only covers what happened before it started).
+ * fsyncs a path (opened read-only) on behalf of every caller that asks while
+ * one runs: a call made while one runs waits for the next one, which starts
+ * when the running one ends and serves everyone who asked in between (an
+ * fsync only covers what happened before it started).
  */
-export function syncDirectory(dir: string): Promise<void> {
-  const state = folderSyncs.get(dir);
+function sharedFsync(target: string, fsyncPath: (target: string) => Promise<void>): Promise<void> {
+  const state = sharedSyncs.get(target);
   if (!state) {
     const fresh: { running: Promise<void>; next: Promise<void> | undefined } = {
-      running: fsyncFolder(dir).finally(() => {
-        if (fresh.next === undefined) folderSyncs.delete(dir);
+      running: fsyncPath(target).finally(() => {
+        if (fresh.next === undefined) sharedSyncs.delete(target);
       }),
       next: undefined,
     };
-    folderSyncs.set(dir, fresh);
+    sharedSyncs.set(target, fresh);
     return fresh.running;
   }
   state.next ??= state.running
+    .catch(() => {})
     .then(() => {
       const next = state.next as Promise<void>;
       state.running = next;
       state.next = undefined;
-      return fsyncFolder(dir);
+      return fsyncPath(target);
     })
     .finally(() => {
-      if (folderSyncs.get(dir) === state && state.next === undefined) folderSyncs.delete(dir);
+      if (sharedSyncs.get(target) === state && state.next === undefined) sharedSyncs.delete(target);
     });
   return state.next;
+}
+
+/**
+ * fsyncs a folder, so a rename or a new file in it survives a crash.
+ * Concurrent callers share fsyncs (see `sharedFsync`).
+ */
+export function syncDirectory(dir: string): Promise<void> {
+  return sharedFsync(dir, fsyncFolder);
+}
+
+/**
+ * fsyncs a file's written data, shared between concurrent callers like
+ * `syncDirectory`: a ledger's appends made while one fsync runs are made
+ * durable together by the next. Errors (EIO, ENOSPC) reach every caller.
+ */
+export function syncFile(file: string): Promise<void> {
+  return sharedFsync(file, fsyncFile);
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    await fsyncFd(fd);
+  } finally {
+    closeQuietly(fd);
+  }
 }
 
 async function fsyncFolder(dir: string): Promise<void> {

@@ -9,11 +9,15 @@ type Pending = {
 /**
  * Groups ledger appends from one busy process (a server) into batches: while
  * one batch is being written, new entries queue and go out together next,
- * each batch under one lock and one write. Order is arrival order.
+ * each batch under one lock and one write. Order is arrival order. A batch
+ * is made durable by an fsync outside the lock, while the next one is
+ * written; each append resolves once its entry is durable.
  */
 export class LedgerBatcher {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
+  /** fsyncs of written batches not yet finished. */
+  private readonly syncing = new Set<Promise<void>>();
 
   constructor(private readonly ledger: Ledger) {}
 
@@ -29,9 +33,10 @@ export class LedgerBatcher {
     return this.ledger.read();
   }
 
-  /** Resolves when everything queued so far is written. */
+  /** Resolves when everything queued so far is written and durable. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+    await Promise.allSettled([...this.syncing]);
   }
 
   /** `Ledger.releaseLockToken`: after `flush`, when the process stops appending (a server closing). */
@@ -45,8 +50,19 @@ export class LedgerBatcher {
         const batch = this.queue;
         this.queue = [];
         try {
-          const entries = await this.ledger.appendMany(batch.map((p) => p.record));
-          for (const [i, p] of batch.entries()) p.resolve(entries[i]!);
+          // The next batch is written while this one's fsync runs; each resolves once durable.
+          const { entries, durable } = await this.ledger.writeMany(batch.map((p) => p.record));
+          this.syncing.add(durable);
+          durable.then(
+            () => {
+              this.syncing.delete(durable);
+              for (const [i, p] of batch.entries()) p.resolve(entries[i]!);
+            },
+            (error: unknown) => {
+              this.syncing.delete(durable);
+              for (const p of batch) p.reject(error);
+            },
+          );
         } catch (error) {
           for (const p of batch) p.reject(error);
         }

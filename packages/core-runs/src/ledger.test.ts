@@ -1,7 +1,8 @@
+import fs from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkLedger, GENESIS, Ledger } from './ledger.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkLedger, GENESIS, Ledger, type LedgerEntry } from './ledger.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -60,5 +61,43 @@ describe('LedgerBatcher', () => {
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     await batcher.flush();
     expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 50 });
+  });
+
+  it("writes the next batch while the previous one's fsync runs, and resolves each append once it is durable", async () => {
+    const { LedgerBatcher } = await import('./ledger-batcher.js');
+    const batcher = new LedgerBatcher(ledger);
+    // fsyncs wait until released, so the test sees what happens meanwhile.
+    const held: (() => void)[] = [];
+    const realFsync = fs.fsync;
+    const fsync = vi.spyOn(fs, 'fsync').mockImplementation(((
+      fd: number,
+      callback: (error: Error | null) => void,
+    ) => {
+      held.push(() => realFsync(fd, callback));
+    }) as typeof fs.fsync);
+    try {
+      let resolved = 0;
+      const counted = (e: LedgerEntry) => {
+        resolved++;
+        return e;
+      };
+      const first = batcher.append(entry(1)).then(counted);
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      const second = batcher.append(entry(2)).then(counted);
+      // The second entry is written while the first fsync is still running; nothing is resolved yet.
+      await vi.waitFor(async () => expect((await ledger.read()).trimEnd().split('\n')).toHaveLength(2));
+      expect(resolved).toBe(0);
+      held.shift()!();
+      expect((await first).seq).toBe(1);
+      // The first fsync started before the second write: the second waits for an fsync of its own.
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      expect(resolved).toBe(1);
+      held.shift()!();
+      expect((await second).seq).toBe(2);
+      await batcher.flush();
+    } finally {
+      fsync.mockRestore();
+    }
+    expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 2 });
   });
 });

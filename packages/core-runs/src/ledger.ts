@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { appendWholeSync, fsyncFd, openCreatingSync } from './atomic-write.js';
+import { appendWholeSync, openCreatingSync, syncFile } from './atomic-write.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
 import { dropLockToken, withFileLock } from './file-lock.js';
 
@@ -87,51 +87,67 @@ export class Ledger {
     return (await this.appendMany([record]))[0]!;
   }
 
-  /** Appends several entries under one lock acquisition, in order, with one write. */
+  /** Appends several entries under one lock acquisition, in order, with one write; resolves once they are durable. */
   async appendMany(
     records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
   ): Promise<LedgerEntry[]> {
-    if (records.length === 0) return [];
+    const { entries, durable } = await this.writeMany(records);
+    await durable;
+    return entries;
+  }
+
+  /**
+   * `appendMany` in two steps: resolves once the entries are written (and
+   * the lock released), with `durable`, which settles once an fsync that
+   * started after the write has finished. The fsync runs outside the lock
+   * and is shared with appends made meanwhile, so a busy process (the
+   * server's `LedgerBatcher`) writes its next batch while this one is being
+   * made durable.
+   */
+  async writeMany(
+    records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
+  ): Promise<{ entries: LedgerEntry[]; durable: Promise<void> }> {
+    if (records.length === 0) return { entries: [], durable: Promise.resolve() };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const lockOptions = { keepToken: this.keepLockToken };
-    return withFileLock(
-      this.lock,
-      async () => {
-        const last = lastLine(this.file);
-        let seq = 1;
-        let prev = GENESIS;
-        if (last) {
-          const parsed = JSON.parse(last) as LedgerEntry;
-          seq = parsed.seq + 1;
-          prev = parsed.digest;
-        }
-        const entries: LedgerEntry[] = [];
-        for (const record of records) {
-          const body = {
-            seq: seq++,
-            kind: record.kind,
-            hash: record.hash,
-            prev,
-            captured_at: record.captured_at,
-          };
-          const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
-          entries.push(entry);
-          prev = entry.digest;
-        }
-        // One O_APPEND write of whole lines: never rewrites what is there. Only the fsync waits
-        // in the thread pool; the rest takes microseconds.
-        const fd = openCreatingSync(this.file, 'a');
-        try {
-          const text = entries.map((e) => `${canonicalJson(e)}\n`).join('');
-          appendWholeSync(fd, text, this.file);
-          await fsyncFd(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        return entries;
-      },
-      lockOptions,
-    );
+    const entries = await withFileLock(this.lock, async () => this.writeLocked(records), {
+      keepToken: this.keepLockToken,
+    });
+    return { entries, durable: syncFile(this.file) };
+  }
+
+  /** Chains `records` to the last entry and appends them, with the lock held. */
+  private writeLocked(
+    records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
+  ): LedgerEntry[] {
+    const last = lastLine(this.file);
+    let seq = 1;
+    let prev = GENESIS;
+    if (last) {
+      const parsed = JSON.parse(last) as LedgerEntry;
+      seq = parsed.seq + 1;
+      prev = parsed.digest;
+    }
+    const entries: LedgerEntry[] = [];
+    for (const record of records) {
+      const body = {
+        seq: seq++,
+        kind: record.kind,
+        hash: record.hash,
+        prev,
+        captured_at: record.captured_at,
+      };
+      const entry: LedgerEntry = { ...body, digest: entryDigest(body) };
+      entries.push(entry);
+      prev = entry.digest;
+    }
+    // One O_APPEND write of whole lines: never rewrites what is there.
+    const fd = openCreatingSync(this.file, 'a');
+    try {
+      appendWholeSync(fd, entries.map((e) => `${canonicalJson(e)}\n`).join(''), this.file);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return entries;
   }
 
   async read(): Promise<string> {
