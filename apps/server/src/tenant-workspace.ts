@@ -13,6 +13,7 @@ import {
   type RunRecord,
   recordRun,
   runTask,
+  sealConfig,
   type TaskPlanner,
   ThreadedFileWriter,
 } from '@sdetkit/core-runs';
@@ -61,14 +62,16 @@ export interface TenantWorkspaceOptions {
 export async function openTenantWorkspace(options: TenantWorkspaceOptions): Promise<TenantWorkspace> {
   const agentDir = path.join(options.root, AGENT_DIR);
   const configFile = path.join(agentDir, 'config.yaml');
-  const config =
+  // Sealed (a frozen copy): every run hashes the config, and a sealed one is hashed once.
+  const config = sealConfig(
     options.config ??
-    ((await stat(configFile).then(
-      () => true,
-      () => false,
-    ))
-      ? await loadAgentConfig(configFile, `${options.tenant}/${AGENT_DIR}/config.yaml`)
-      : options.fallbackConfig);
+      ((await stat(configFile).then(
+        () => true,
+        () => false,
+      ))
+        ? await loadAgentConfig(configFile, `${options.tenant}/${AGENT_DIR}/config.yaml`)
+        : options.fallbackConfig),
+  );
   const { registry, planners, catalog } = options.runtime(options.gate, options.root);
   const provider: Provider = createCachedProvider(createProviderFromConfig(config), {
     cacheDir: path.join(agentDir, 'cache'),

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalHash } from './canonical-json.js';
-import { ConfigStore, configSha256 } from './config-store.js';
+import { ConfigStore, configSha256, sealConfig } from './config-store.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -23,6 +23,23 @@ describe('configSha256', () => {
     expect(configSha256(config)).not.toBe(before);
     const reordered = Object.fromEntries(Object.entries(config).reverse()) as typeof config;
     expect(configSha256(reordered)).toBe(configSha256(config));
+  });
+});
+
+describe('sealConfig', () => {
+  it('gives a deeply frozen copy with the same hash, leaving the original as it is', () => {
+    const config = defaultAgentConfig();
+    const sealed = sealConfig(config);
+    expect(sealed).not.toBe(config);
+    expect(sealed).toEqual(config);
+    expect(configSha256(sealed)).toBe(canonicalHash(config));
+    expect(Object.isFrozen(sealed)).toBe(true);
+    for (const value of Object.values(sealed))
+      if (value !== null && typeof value === 'object') expect(Object.isFrozen(value)).toBe(true);
+    expect(() => {
+      (sealed as { safety: { write_allowlist: string[] } }).safety.write_allowlist.push('x');
+    }).toThrow(TypeError);
+    expect(Object.isFrozen(config)).toBe(false);
   });
 });
 

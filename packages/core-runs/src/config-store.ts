@@ -16,6 +16,8 @@ const RECENT_HASHES_LIMIT = 16;
  * the same canonical form, so a config changed in place is simply a miss.
  */
 export function configSha256(config: AgentConfig): string {
+  const sealed = sealedHashes.get(config);
+  if (sealed !== undefined) return sealed;
   const text = JSON.stringify(config);
   let sha = recentHashes.get(text);
   if (sha === undefined) {
@@ -25,6 +27,28 @@ export function configSha256(config: AgentConfig): string {
       recentHashes.delete(recentHashes.keys().next().value as string);
   }
   return sha;
+}
+
+/** Hashes of configs `sealConfig` made: they cannot change, so their hash is looked up by identity. */
+const sealedHashes = new WeakMap<AgentConfig, string>();
+
+/**
+ * A deeply frozen copy of `config` whose `configSha256` is worked out once:
+ * for a long-lived holder (a server hashes its config for every run, ~14 µs
+ * each time through JSON text). The caller's object is left as it is.
+ */
+export function sealConfig(config: AgentConfig): AgentConfig {
+  const sealed = deepFreeze(structuredClone(config));
+  sealedHashes.set(sealed, canonicalHash(sealed));
+  return sealed;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**

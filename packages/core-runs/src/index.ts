@@ -28,7 +28,7 @@ export {
 } from './cached-provider.js';
 export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
-export { CONFIGS_DIR, ConfigStore, configSha256 } from './config-store.js';
+export { CONFIGS_DIR, ConfigStore, configSha256, sealConfig } from './config-store.js';
 export { describeError } from './describe-error.js';
 export { dropLockToken, type LockOptions, withFileLock } from './file-lock.js';
 export {
