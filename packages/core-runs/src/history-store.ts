@@ -3,9 +3,8 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
-import { canonicalJson } from './canonical-json.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
-import { type RunRecord, runRecordSchema } from './run-record.js';
+import { canonicalRecordJson, type RunRecord, runRecordSchema } from './run-record.js';
 import type { FileWriter } from './threaded-writer.js';
 
 /** A history file that could not be used, with a one-line reason. */
@@ -65,7 +64,7 @@ const READ_CONCURRENCY = 32;
 
 /** The bytes of a record on disk: its canonical JSON and a newline. */
 export function serializeRunRecord(record: RunRecord): string {
-  return `${canonicalJson(record)}\n`;
+  return `${canonicalRecordJson(record)}\n`;
 }
 
 /**

@@ -98,6 +98,7 @@ export {
 } from './retention.js';
 export { type Review, reviewRun } from './reviewer.js';
 export {
+  canonicalRecordJson,
   computeRecordHash,
   createRunRecord,
   type PolicyDecision,

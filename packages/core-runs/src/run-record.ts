@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalHash } from './canonical-json.js';
+import { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 
 export const RUN_RECORD_SCHEMA_VERSION = 1;
 
@@ -62,9 +62,42 @@ export function computeRecordHash(record: Record<string, unknown>): string {
   return canonicalHash(body);
 }
 
-/** Seals a record body with its hash. */
+/** The canonical JSON of records sealed by `createRunRecord` in this process. */
+const sealedTexts = new WeakMap<object, string>();
+
+/**
+ * Seals a record body with its hash. The record's canonical JSON is made in
+ * the same pass (the body's members, sorted, with the hash member put in
+ * its place) and kept: `canonicalRecordJson` and so saving the record do
+ * not canonicalize it a second time. A sealed record is not to be changed;
+ * its bytes are the ones it was sealed with.
+ */
 export function createRunRecord(body: RunRecordBody): RunRecord {
-  return { ...body, hash: computeRecordHash(body) };
+  const members = Object.keys(body)
+    .filter((key) => key !== 'hash' && hasJsonForm((body as Record<string, unknown>)[key]))
+    .sort()
+    .map((key) => ({
+      key,
+      text: `${JSON.stringify(key)}:${canonicalJson((body as Record<string, unknown>)[key])}`,
+    }));
+  const hash = sha256Hex(`{${members.map((m) => m.text).join(',')}}`);
+  const at = members.findIndex((m) => m.key > 'hash');
+  const hashMember = { key: 'hash', text: `"hash":${JSON.stringify(hash)}` };
+  if (at < 0) members.push(hashMember);
+  else members.splice(at, 0, hashMember);
+  const record = { ...body, hash };
+  sealedTexts.set(record, `{${members.map((m) => m.text).join(',')}}`);
+  return record;
+}
+
+/** `canonicalJson(record)`, reusing the text made when `createRunRecord` sealed it. */
+export function canonicalRecordJson(record: RunRecord): string {
+  return sealedTexts.get(record) ?? canonicalJson(record);
+}
+
+/** Whether an object member with this value appears in JSON (`undefined`, functions and symbols do not). */
+function hasJsonForm(value: unknown): boolean {
+  return value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
 }
 
 /** True when the record's `hash` matches its content. */
