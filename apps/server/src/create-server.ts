@@ -202,7 +202,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
     logger.info(
       {
         method: c.req.method,
-        path: new URL(c.req.url).pathname,
+        path: c.req.path,
         route,
         status: c.res.status,
         ms: Math.round(ms * 10) / 10,

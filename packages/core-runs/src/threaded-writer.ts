@@ -105,15 +105,24 @@ export class ThreadedFileWriter implements FileWriter {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private idle: (() => void)[] = [];
+  private outbox: { id: number; target: string; data: string }[] = [];
 
   write(target: string, data: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
-      const worker = this.start();
-      worker.ref();
-      worker.postMessage([{ id, target, data }]);
+      // Writes asked for in one turn of the event loop (requests whose bodies arrived together) go as one message.
+      this.outbox.push({ id, target, data });
+      if (this.outbox.length === 1) setImmediate(() => this.post());
     });
+  }
+
+  private post(): void {
+    const writes = this.outbox;
+    this.outbox = [];
+    const worker = this.start();
+    worker.ref();
+    worker.postMessage(writes);
   }
 
   /** Resolves when every write started so far has finished, then stops the worker. */
