@@ -7,25 +7,38 @@
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
 // cores.
-//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000]
+//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000] [--dir DIR]
+// --dir: where the workspaces go (default: the system temp folder).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emitRows, numberOption, peakRssMiB, RSS_PRELOAD } from './bench-lib.mjs';
+import { emitRows, numberOption, option, peakRssMiB, RSS_PRELOAD } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
 const total = numberOption('--requests', 4000);
 const connections = numberOption('--connections', 16);
 const warmup = numberOption('--warmup', 1000);
+const parent = path.resolve(option('--dir', tmpdir()));
 
 // Workspaces are removed only after every scenario: on file systems that avoid
 // reusing just-freed inodes for a while (ext4 without a journal, as on the
 // machine these figures come from), deleting one scenario's 5,000 files makes
-// creating files in the next scenario several times slower.
+// creating files in the next scenario several times slower. Each scenario
+// first times creating files in its workspace (the "file create" column):
+// every request creates one (its run record), so when that is slow, so is
+// the server. Wait a few minutes after deleting many files, or pass --dir.
 const roots = [];
+
+/** Mean time to create (and close) an empty file in `dir`, in µs, over 200 files left there. */
+function fileCreateMicros(dir) {
+  mkdirSync(dir);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, `probe-${i}`), 'wx'));
+  return Number(process.hrtime.bigint() - started) / 200 / 1000;
+}
 
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const CLOCK_TICKS = 100;
@@ -41,8 +54,9 @@ function processCpuMs(pid) {
 }
 
 async function scenario(users) {
-  const root = mkdtempSync(path.join(tmpdir(), 'sdetkit-bench-server-'));
+  const root = mkdtempSync(path.join(parent, 'sdetkit-bench-server-'));
   roots.push(root);
+  const createMicros = fileCreateMicros(path.join(root, 'probe'));
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
   const server = spawn(
     process.execPath,
@@ -146,6 +160,7 @@ async function scenario(users) {
   return {
     users,
     rps: total / seconds,
+    createMicros,
     serverCpuUs: (serverCpu * 1000) / total,
     driverCpuUs: (driverCpu.user + driverCpu.system) / total,
     p50: latencies[Math.floor(latencies.length * 0.5)],
@@ -159,9 +174,11 @@ async function scenario(users) {
 }
 
 console.log(
-  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) |`,
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) | file create (µs) |`,
 );
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log(
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+);
 const rows = [];
 process.on('exit', () => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
@@ -169,14 +186,14 @@ process.on('exit', () => {
 for (const users of [1, 1000]) {
   const r = await scenario(users);
   console.log(
-    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} |`,
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} | ${r.createMicros.toFixed(0)} |`,
   );
   rows.push({
     scenario: `webhook ingress, ${users.toLocaleString('en-US')} user${users === 1 ? '' : 's'} (p50 latency)`,
     median_ms: r.p50,
     peak_rss_mib: r.rss,
     runs: total,
-    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}`,
+    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs`,
   });
 }
 emitRows(rows);
