@@ -11,11 +11,15 @@ type Pending = {
  * one batch is being written, new entries queue and go out together next,
  * each batch under one lock and one write. Order is arrival order. A batch
  * is made durable by an fsync outside the lock, while the next one is
- * written; each append resolves once its entry is durable.
+ * written (at most one written batch waits for an fsync behind the running
+ * one); each append resolves once its entry is durable.
  */
 export class LedgerBatcher {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
+  /** Settle when the last batch written, and the one before it, are durable (or failed). */
+  private last: Promise<void> = Promise.resolve();
+  private beforeLast: Promise<void> = Promise.resolve();
   /** fsyncs of written batches not yet finished. */
   private readonly syncing = new Set<Promise<void>>();
 
@@ -47,11 +51,16 @@ export class LedgerBatcher {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        // At most two written batches wait for fsyncs: batches grow with the load (one lock, one
+        // tail read and one write each) instead of shrinking to one entry each.
+        await this.beforeLast;
         const batch = this.queue;
         this.queue = [];
         try {
           // The next batch is written while this one's fsync runs; each resolves once durable.
           const { entries, durable } = await this.ledger.writeMany(batch.map((p) => p.record));
+          this.beforeLast = this.last;
+          this.last = durable.catch(() => {});
           this.syncing.add(durable);
           durable.then(
             () => {

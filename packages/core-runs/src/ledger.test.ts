@@ -63,7 +63,7 @@ describe('LedgerBatcher', () => {
     expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 50 });
   });
 
-  it("writes the next batch while the previous one's fsync runs, and resolves each append once it is durable", async () => {
+  it("writes the next batch while the previous one's fsync runs, no further, and resolves each append once it is durable", async () => {
     const { LedgerBatcher } = await import('./ledger-batcher.js');
     const batcher = new LedgerBatcher(ledger);
     // fsyncs wait until released, so the test sees what happens meanwhile.
@@ -87,17 +87,25 @@ describe('LedgerBatcher', () => {
       // The second entry is written while the first fsync is still running; nothing is resolved yet.
       await vi.waitFor(async () => expect((await ledger.read()).trimEnd().split('\n')).toHaveLength(2));
       expect(resolved).toBe(0);
+      // Two written batches wait for fsyncs at most: later entries queue, and go out as one batch.
+      const later = [batcher.append(entry(3)), batcher.append(entry(4))];
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await ledger.read()).trimEnd().split('\n')).toHaveLength(2);
       held.shift()!();
       expect((await first).seq).toBe(1);
+      await vi.waitFor(async () => expect((await ledger.read()).trimEnd().split('\n')).toHaveLength(4));
       // The first fsync started before the second write: the second waits for an fsync of its own.
       await vi.waitFor(() => expect(held).toHaveLength(1));
       expect(resolved).toBe(1);
       held.shift()!();
       expect((await second).seq).toBe(2);
+      await vi.waitFor(() => expect(held).toHaveLength(1));
+      held.shift()!();
+      expect((await Promise.all(later)).map((e) => e.seq)).toEqual([3, 4]);
       await batcher.flush();
     } finally {
       fsync.mockRestore();
     }
-    expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 2 });
+    expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 4 });
   });
 });

@@ -42,12 +42,13 @@ function lastLine(file: string): string | undefined {
   }
   try {
     const { size } = fs.fstatSync(fd);
-    let chunk = 4096;
+    // Entries are ~300 bytes: one small read finds the last one.
+    let chunk = 1024;
     for (;;) {
       const start = Math.max(0, size - chunk);
-      const buffer = Buffer.alloc(size - start);
-      fs.readSync(fd, buffer, 0, buffer.length, start);
-      const text = buffer.toString('utf8').replace(/\n+$/, '');
+      const buffer = Buffer.allocUnsafe(size - start);
+      const read = fs.readSync(fd, buffer, 0, buffer.length, start);
+      const text = buffer.toString('utf8', 0, read).replace(/\n+$/, '');
       const newline = text.lastIndexOf('\n');
       if (newline !== -1 || start === 0) return text.slice(newline + 1) || undefined;
       chunk *= 4;
