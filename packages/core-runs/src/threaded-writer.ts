@@ -8,8 +8,9 @@ export interface FileWriter {
 
 /**
  * The worker: writes each file as `writeFileAtomic` does (temp file in the
- * same folder, fsync, rename), synchronously, in batches of whatever
- * arrived meanwhile, then fsyncs each folder of the batch once and reports.
+ * same folder, fsync, rename), in batches of whatever arrived meanwhile:
+ * creates and writes the batch's temp files, fsyncs them all at once, renames
+ * them, then fsyncs each folder of the batch once and reports.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -20,14 +21,17 @@ const prefix = ${JSON.stringify(TEMP_PREFIX)};
 const nonce = randomBytes(6).toString('hex');
 let counter = 0;
 let queue = [];
-let scheduled = false;
+let busy = false;
 parentPort.on('message', (writes) => {
   for (const write of writes) queue.push(write);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(run);
-  }
+  start();
 });
+function start() {
+  if (busy || queue.length === 0) return;
+  busy = true;
+  setImmediate(() => run().finally(() => { busy = false; start(); }));
+}
+const fsync = (fd) => new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 function openTemp(temp, dir) {
   try {
     return fs.openSync(temp, 'wx', 0o644);
@@ -37,49 +41,60 @@ function openTemp(temp, dir) {
     return fs.openSync(temp, 'wx', 0o644);
   }
 }
-function writeOne({ target, data }) {
-  const dir = path.dirname(target);
-  const temp = path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
-  const fd = openTemp(temp, dir);
-  try {
-    fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } catch (error) {
-    try { fs.closeSync(fd); } catch {}
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  fs.closeSync(fd);
-  try {
-    fs.renameSync(temp, target);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  return dir;
+function dropTemp(file) {
+  try { fs.closeSync(file.fd); } catch {}
+  fs.rmSync(file.temp, { force: true });
 }
-function run() {
-  scheduled = false;
+async function run() {
   const writes = queue;
   queue = [];
   const done = [];
   const failed = [];
-  const dirs = new Set();
-  for (const write of writes) {
+  const fail = (id, error) => failed.push({ id, message: String(error && error.message), code: error && error.code });
+  // Temp files are created and written one after another; their fsyncs then run together.
+  const files = [];
+  for (const { id, target, data } of writes) {
+    const dir = path.dirname(target);
+    const temp = path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
+    let fd;
     try {
-      dirs.add(writeOne(write));
-      done.push(write.id);
+      fd = openTemp(temp, dir);
+      fs.writeFileSync(fd, data);
+      files.push({ id, target, dir, temp, fd });
     } catch (error) {
-      failed.push({ id: write.id, message: String(error && error.message), code: error && error.code });
+      if (fd !== undefined) dropTemp({ fd, temp });
+      fail(id, error);
     }
   }
-  for (const dir of dirs) {
-    // Some file systems refuse fsync on a folder; the renames are still atomic.
+  const synced = await Promise.allSettled(files.map((file) => fsync(file.fd)));
+  const dirs = new Set();
+  for (const [i, file] of files.entries()) {
+    if (synced[i].status === 'rejected') {
+      dropTemp(file);
+      fail(file.id, synced[i].reason);
+      continue;
+    }
     try {
-      const fd = fs.openSync(dir, 'r');
-      try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-    } catch {}
+      fs.closeSync(file.fd);
+      fs.renameSync(file.temp, file.target);
+      dirs.add(file.dir);
+      done.push(file.id);
+    } catch (error) {
+      fs.rmSync(file.temp, { force: true });
+      fail(file.id, error);
+    }
   }
+  // Some file systems refuse fsync on a folder; the renames are still atomic.
+  await Promise.all([...dirs].map(async (dir) => {
+    let fd;
+    try {
+      fd = fs.openSync(dir, 'r');
+      await fsync(fd);
+    } catch {
+    } finally {
+      if (fd !== undefined) try { fs.closeSync(fd); } catch {}
+    }
+  }));
   parentPort.postMessage({ done, failed });
 }
 `;
