@@ -19,7 +19,7 @@ import {
   TokenStore,
   telegramAdapter,
 } from '@sdetkit/channels';
-import { formatCapturedAt, type RetentionResult } from '@sdetkit/core-runs';
+import { formatCapturedAt, type RetentionResult, ThreadedFileWriter } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -124,6 +124,9 @@ export function createServer(options: ServerOptions): SdetkitServer {
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
   const workspaces = new Map<string, Promise<TenantWorkspace>>();
+  // Every request writes a record: creating and fsyncing its file happen on one worker thread
+  // shared by all tenants, off the request path.
+  const writer = new ThreadedFileWriter();
   const open = (tenant: string, workspaceRoot: string) => {
     let opened = workspaces.get(tenant);
     if (!opened) {
@@ -136,6 +139,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
         gate,
         rateLimit,
         clock,
+        writer,
         onRun: (record) => metrics.run(record.status),
       });
       // A tenant whose workspace failed to open (say, a broken config.yaml) is retried next request.
@@ -424,6 +428,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
       while (background.size > 0) await Promise.all([...background]);
       const opened = await Promise.allSettled([...workspaces.values()]);
       for (const result of opened) if (result.status === 'fulfilled') await result.value.flush();
+      await writer.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
   };

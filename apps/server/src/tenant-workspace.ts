@@ -7,6 +7,7 @@ import {
   createCachedProvider,
   createProviderFromConfig,
   FileHistoryStore,
+  type FileWriter,
   Ledger,
   LedgerBatcher,
   type Provider,
@@ -15,7 +16,6 @@ import {
   runTask,
   sealConfig,
   type TaskPlanner,
-  ThreadedFileWriter,
 } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, type ApprovalGate, loadAgentConfig } from '@sdetkit/policy';
 import type { TemplateCatalog } from '@sdetkit/templates';
@@ -56,6 +56,11 @@ export interface TenantWorkspaceOptions {
   rateLimit: { maxTokens: number; refillPerSecond: number };
   clock: () => Date;
   onRun?: (record: RunRecord) => void;
+  /**
+   * How record files are written (default `writeFileAtomic`). A server
+   * passes one `ThreadedFileWriter` for all its tenants and closes it itself.
+   */
+  writer?: FileWriter;
 }
 
 /** Opens a tenant's workspace: its config (if any), runtime, history, ledger, conversations and rate limits. */
@@ -77,9 +82,11 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     cacheDir: path.join(agentDir, 'cache'),
     enabled: true,
   });
-  // Every request writes a record: file creation and fsyncs go to a worker thread, off the request path.
-  const writer = new ThreadedFileWriter();
-  const history = new FileHistoryStore(path.join(agentDir, 'history'), `${AGENT_DIR}/history`, { writer });
+  const history = new FileHistoryStore(
+    path.join(agentDir, 'history'),
+    `${AGENT_DIR}/history`,
+    options.writer ? { writer: options.writer } : {},
+  );
   // Appends come many times a second: no lock token file is written and deleted per append.
   const ledger = new LedgerBatcher(new Ledger(agentDir, { keepLockToken: true }));
   const conversations = new FileConversationStore(path.join(agentDir, 'conversations'));
@@ -123,7 +130,6 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
       await replies.drain();
       await ledger.flush();
       ledger.releaseLockToken();
-      await writer.close();
       await limiter.flush();
     },
   };
