@@ -41,9 +41,13 @@ function openTemp(temp, dir) {
     return fs.openSync(temp, 'wx', 0o644);
   }
 }
+// Cleaning up after a failed write never throws: the write's own error is what gets reported.
 function dropTemp(file) {
   try { fs.closeSync(file.fd); } catch {}
-  fs.rmSync(file.temp, { force: true });
+  removeQuietly(file.temp);
+}
+function removeQuietly(file) {
+  try { fs.rmSync(file, { force: true }); } catch {}
 }
 async function run() {
   const writes = queue;
@@ -80,7 +84,7 @@ async function run() {
       dirs.add(file.dir);
       done.push(file.id);
     } catch (error) {
-      fs.rmSync(file.temp, { force: true });
+      removeQuietly(file.temp);
       fail(file.id, error);
     }
   }
@@ -109,11 +113,11 @@ interface Waiting {
  * busy server, whose every request writes a record. Each file is written as
  * `writeFileAtomic` writes it (temp file, fsync, rename, folder fsync), but
  * the creation, the fsyncs and the renames leave the main thread, which only
- * posts the bytes: measured on 2 cores, ~110 µs of the main thread's time
- * per record through the thread pool (create, fsync and folder fsync each a
- * round trip). Writes that arrive while the worker is busy go out as one
- * batch, with one fsync per folder. The worker starts on the first write
- * and keeps the process alive only while writes are pending.
+ * posts the bytes: through the thread pool each of them was a round trip
+ * that waited behind other file work. Writes that arrive while the worker
+ * is busy go out as one batch: their fsyncs run together, with one fsync
+ * per folder. The worker starts on the first write and keeps the process
+ * alive only while writes are pending.
  */
 export class ThreadedFileWriter implements FileWriter {
   private worker: Worker | undefined;
