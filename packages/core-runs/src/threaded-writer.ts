@@ -172,6 +172,8 @@ export class ThreadedFileWriter implements FileWriter {
         this.waiting.delete(id);
         waiting.reject(new Error(`file writer thread stopped: ${error.message}`));
       }
+      // Writes not posted yet were failed too: they are not made after all.
+      this.outbox = [];
       this.becameIdle(undefined);
     };
     worker.on('error', fail);
