@@ -139,6 +139,7 @@ export class ThreadedFileWriter implements FileWriter {
   private post(): void {
     const writes = this.outbox;
     this.outbox = [];
+    if (writes.length === 0) return;
     const worker = this.start();
     worker.ref();
     worker.postMessage(writes);
