@@ -17,11 +17,13 @@ type Pending = {
 export class LedgerBatcher {
   private queue: Pending[] = [];
   private writing: Promise<void> | undefined;
-  /** Settle when the last batch written, and the one before it, are durable (or failed). */
+  /**
+   * Settle when the last batch written, and the one before it, are durable
+   * (or failed). Shared fsyncs finish in order, so `last` settling means
+   * every earlier batch's has too.
+   */
   private last: Promise<void> = Promise.resolve();
   private beforeLast: Promise<void> = Promise.resolve();
-  /** fsyncs of written batches not yet finished. */
-  private readonly syncing = new Set<Promise<void>>();
 
   constructor(private readonly ledger: Ledger) {}
 
@@ -40,7 +42,7 @@ export class LedgerBatcher {
   /** Resolves when everything queued so far is written and durable. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
-    await Promise.allSettled([...this.syncing]);
+    await this.last;
   }
 
   /** `Ledger.releaseLockToken`: after `flush`, when the process stops appending (a server closing). */
@@ -60,15 +62,11 @@ export class LedgerBatcher {
           // The next batch is written while this one's fsync runs; each resolves once durable.
           const { entries, durable } = await this.ledger.writeMany(batch.map((p) => p.record));
           this.beforeLast = this.last;
-          this.last = durable.catch(() => {});
-          this.syncing.add(durable);
-          durable.then(
+          this.last = durable.then(
             () => {
-              this.syncing.delete(durable);
               for (const [i, p] of batch.entries()) p.resolve(entries[i]!);
             },
             (error: unknown) => {
-              this.syncing.delete(durable);
               for (const p of batch) p.reject(error);
             },
           );
