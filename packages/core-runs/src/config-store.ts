@@ -6,36 +6,21 @@ import { canonicalHash, canonicalJson } from './canonical-json.js';
 
 export const CONFIGS_DIR = 'configs';
 
-/** Recent configs' hashes by their JSON text (a server hashes the same config for every run). */
-const recentHashes = new Map<string, string>();
-const RECENT_HASHES_LIMIT = 16;
-
-/**
- * `canonicalHash(config)`, remembered for the last few configs. Keyed by
- * `JSON.stringify` (a quarter of the cost): the same JSON text always has
- * the same canonical form, so a config changed in place is simply a miss.
- */
-export function configSha256(config: AgentConfig): string {
-  const sealed = sealedHashes.get(config);
-  if (sealed !== undefined) return sealed;
-  const text = JSON.stringify(config);
-  let sha = recentHashes.get(text);
-  if (sha === undefined) {
-    sha = canonicalHash(config);
-    recentHashes.set(text, sha);
-    if (recentHashes.size > RECENT_HASHES_LIMIT)
-      recentHashes.delete(recentHashes.keys().next().value as string);
-  }
-  return sha;
-}
-
 /** Hashes of configs `sealConfig` made: they cannot change, so their hash is looked up by identity. */
 const sealedHashes = new WeakMap<AgentConfig, string>();
 
 /**
+ * `canonicalHash(config)`; for a config from `sealConfig`, the hash worked
+ * out when it was sealed.
+ */
+export function configSha256(config: AgentConfig): string {
+  return sealedHashes.get(config) ?? canonicalHash(config);
+}
+
+/**
  * A deeply frozen copy of `config` whose `configSha256` is worked out once:
- * for a long-lived holder (a server hashes its config for every run, ~14 µs
- * each time through JSON text). The caller's object is left as it is.
+ * for a long-lived holder (a server hashes its config twice for every run).
+ * The caller's object is left as it is.
  */
 export function sealConfig(config: AgentConfig): AgentConfig {
   const sealed = deepFreeze(structuredClone(config));
