@@ -64,6 +64,14 @@ describe('createRunRecord', () => {
     );
   });
 
+  it('keeps the bytes a record was sealed with, even if the object is changed afterwards', () => {
+    const record = createRunRecord(body);
+    const sealed = canonicalRecordJson(record);
+    (record as { task: string }).task = 'changed after sealing';
+    expect(canonicalRecordJson(record)).toBe(sealed);
+    expect(JSON.parse(sealed).task).toBe('demo');
+  });
+
   it('gives a record it did not seal its canonical JSON all the same', () => {
     const record = createRunRecord({
       ...body,

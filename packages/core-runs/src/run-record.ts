@@ -73,13 +73,11 @@ const sealedTexts = new WeakMap<object, string>();
  * its bytes are the ones it was sealed with.
  */
 export function createRunRecord(body: RunRecordBody): RunRecord {
-  const members = Object.keys(body)
-    .filter((key) => key !== 'hash' && hasJsonForm((body as Record<string, unknown>)[key]))
-    .sort()
-    .map((key) => ({
-      key,
-      text: `${JSON.stringify(key)}:${canonicalJson((body as Record<string, unknown>)[key])}`,
-    }));
+  // Sorted by UTF-16 code units, as canonicalJson sorts keys (keys are distinct).
+  const members = Object.entries(body)
+    .filter(([key, value]) => key !== 'hash' && hasJsonForm(value))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, value]) => ({ key, text: `${JSON.stringify(key)}:${canonicalJson(value)}` }));
   const hash = sha256Hex(`{${members.map((m) => m.text).join(',')}}`);
   const at = members.findIndex((m) => m.key > 'hash');
   const hashMember = { key: 'hash', text: `"hash":${JSON.stringify(hash)}` };
