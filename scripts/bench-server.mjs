@@ -22,6 +22,7 @@ const total = numberOption('--requests', 4000);
 const connections = numberOption('--connections', 16);
 const warmup = numberOption('--warmup', 1000);
 const parent = path.resolve(option('--dir', tmpdir()));
+mkdirSync(parent, { recursive: true });
 
 // Workspaces are removed only after every scenario: on file systems that avoid
 // reusing just-freed inodes for a while (ext4 without a journal, as on the

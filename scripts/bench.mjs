@@ -9,7 +9,7 @@
 // --quick shrinks every scenario (fewer runs, 10k dashboard records at most,
 // 1,000 requests) for a fast smoke check; the committed table is a full run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,16 +40,15 @@ const scenarios = [
   // request) is several times slower for minutes next to many just-deleted ones.
   {
     script: 'bench-server.mjs',
-    args: ['--requests', quick ? '1000' : '4000', '--dir', serverDir()],
+    args: [
+      '--requests',
+      quick ? '1000' : '4000',
+      '--dir',
+      path.join(root, 'node_modules/.cache/sdetkit-bench-server'),
+    ],
     limit: 10 * MINUTE,
   },
 ];
-
-function serverDir() {
-  const dir = path.join(root, 'node_modules/.cache/sdetkit-bench-server');
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 // --only bench-cli,bench-server runs a subset (used by the suite's own test).
 const only = option('--only', '')
