@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEMP_PREFIX } from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 import { ThreadedFileWriter } from './threaded-writer.js';
@@ -27,6 +28,18 @@ describe('ThreadedFileWriter', () => {
       const names = await readdir(path.join(ws.root, dir, 'sub'));
       expect(names.filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
       expect(names).toHaveLength(dir === 'd2' ? 66 : 67);
+    }
+  });
+
+  it('sends the writes asked for in one turn of the event loop to its thread as one message', async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const files = Array.from({ length: 10 }, (_, i) => path.join(ws.root, `t${i}.json`));
+      await Promise.all(files.map((file) => writer.write(file, 'x')));
+      await writer.write(path.join(ws.root, 'later.json'), 'y');
+      expect(post.mock.calls.map(([writes]) => (writes as unknown[]).length)).toEqual([10, 1]);
+    } finally {
+      post.mockRestore();
     }
   });
 
