@@ -73,7 +73,7 @@ describe('ThreadedFileWriter', () => {
     expect(await readFile(path.join(ws.root, 'b.json'), 'utf8')).toBe('b');
   });
 
-  it('keeps a process alive while writes are pending and lets it exit once they are done', () => {
+  it('keeps a process alive while writes are pending and lets it exit once they are done', async () => {
     // Runs the built package (turbo builds before testing) in a real child process that never closes the writer.
     const moduleUrl = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href;
     const target = path.join(ws.root, 'child.json');
@@ -88,6 +88,6 @@ describe('ThreadedFileWriter', () => {
     });
     expect(child.signal).toBeNull();
     expect(child.stdout).toBe('written');
-    expect(spawnSync('cat', [target], { encoding: 'utf8' }).stdout).toBe('from the child');
+    expect(await readFile(target, 'utf8')).toBe('from the child');
   });
 });
