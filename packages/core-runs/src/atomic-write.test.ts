@@ -3,7 +3,14 @@ import fs, { closeSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openCreatingSync, syncDirectory, syncFile, TEMP_PREFIX, writeFileAtomic } from './atomic-write.js';
+import {
+  openCreatingSync,
+  syncDirectory,
+  syncFile,
+  TEMP_PREFIX,
+  writeFileAtomic,
+  writeFileInPlace,
+} from './atomic-write.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
@@ -63,6 +70,62 @@ describe('writeFileAtomic', () => {
       if (info) expect(info.size).toBe(size);
     }
   }, 30_000);
+});
+
+describe('writeFileInPlace', () => {
+  it('creates parent folders, replaces a longer file whole and uses no temp file', async () => {
+    const target = path.join(ws.root, 'a/b/staged.json');
+    await writeFileInPlace(target, 'old content that is longer than the new one\n');
+    const rename = vi.spyOn(fs, 'renameSync');
+    try {
+      await writeFileInPlace(target, 'new\n');
+      expect(rename).not.toHaveBeenCalled();
+    } finally {
+      rename.mockRestore();
+    }
+    expect(await readFile(target, 'utf8')).toBe('new\n');
+    expect(await readdir(path.dirname(target))).toEqual(['staged.json']);
+  });
+
+  it('fsyncs the file and its folder together, not one after the other', async () => {
+    const fsync = vi.spyOn(fs, 'fsync');
+    try {
+      const started: number[] = [];
+      fsync.mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+        started.push(fd);
+        // Neither fsync finishes until both have started.
+        setTimeout(() => callback(null), 20);
+      }) as typeof fs.fsync);
+      const pending = writeFileInPlace(path.join(ws.root, 'x.json'), 'x');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(started).toHaveLength(2);
+      await pending;
+    } finally {
+      fsync.mockRestore();
+    }
+  });
+
+  it('removes the file when its fsync fails, and passes the error on', async () => {
+    const target = path.join(ws.root, 'failing.json');
+    const fsync = vi
+      .spyOn(fs, 'fsync')
+      .mockImplementation(((_fd: number, callback: (error: Error) => void) =>
+        callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) as typeof fs.fsync);
+    try {
+      await expect(writeFileInPlace(target, 'x')).rejects.toMatchObject({ code: 'EIO' });
+    } finally {
+      fsync.mockRestore();
+    }
+    expect(await readdir(ws.root)).not.toContain('failing.json');
+  });
+
+  it('leaves a folder where the file should go alone', async () => {
+    const target = path.join(ws.root, 'dir-target');
+    await mkdir(target);
+    await writeFile(path.join(target, 'keep.txt'), 'keep');
+    await expect(writeFileInPlace(target, 'x')).rejects.toMatchObject({ code: 'EISDIR' });
+    expect(await readFile(path.join(target, 'keep.txt'), 'utf8')).toBe('keep');
+  });
 });
 
 describe('openCreatingSync', () => {

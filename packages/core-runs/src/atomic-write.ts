@@ -68,6 +68,29 @@ export async function writeFileAtomic(
   if (durable) await syncDirectory(dir);
 }
 
+/**
+ * Writes `data` straight into `target` (created, or truncated if there) and
+ * fsyncs the file and its folder at the same time: once it resolves, the
+ * file and its name are on disk. Not atomic: a crash or a failed write can
+ * leave part of the file (a failed write removes it). Only for files that
+ * nothing uses until something else commits them, such as a staged run
+ * record, which its ledger entry publishes: one round of fsyncs instead of
+ * `writeFileAtomic`'s two (the temp file, then the folder after the rename).
+ */
+export async function writeFileInPlace(target: string, data: string): Promise<void> {
+  const fd = await openCreatingFd(target, 'w', 0o644);
+  try {
+    if (Buffer.byteLength(data) <= SYNC_WRITE_LIMIT) fs.writeFileSync(fd, data);
+    else await writeFd(fd, data);
+    await Promise.all([fsyncFd(fd), syncDirectory(path.dirname(target))]);
+  } catch (error) {
+    closeQuietly(fd);
+    fs.rmSync(target, { force: true });
+    throw error;
+  }
+  fs.closeSync(fd);
+}
+
 /** fsyncs running (`running`) and the one queued behind each (`next`), by path. */
 const sharedSyncs = new Map<string, { running: Promise<void>; next: Promise<void> | undefined }>();
 

@@ -126,6 +126,52 @@ describe('FileHistoryStore two-phase save and recovery', () => {
     expect(await readdir(pendingDir())).toEqual([]);
   });
 
+  it('stages through the writer in place when it can, and through a whole-file write when it cannot', async () => {
+    const calls: string[] = [];
+    const inPlace = new FileHistoryStore(dir, '.sdetkit/agent/history', {
+      writer: {
+        write: async (target, data) => {
+          calls.push(`write ${path.basename(path.dirname(target))}`);
+          await writeFile(target, data);
+        },
+        writeInPlace: async (target, data) => {
+          calls.push(`in place ${path.basename(path.dirname(target))}`);
+          await mkdir(path.dirname(target), { recursive: true });
+          await writeFile(target, data);
+        },
+      },
+    });
+    await (await inPlace.stage(record('a', '2024-01-01T00:00:00Z'))).commit();
+    const wholeOnly = new FileHistoryStore(dir, '.sdetkit/agent/history', {
+      writer: {
+        write: async (target, data) => {
+          calls.push(`write ${path.basename(path.dirname(target))}`);
+          await writeFile(target, data);
+        },
+      },
+    });
+    await (await wholeOnly.stage(record('b', '2024-01-02T00:00:00Z'))).commit();
+    expect(calls).toEqual(['in place .pending', 'write .pending']);
+    expect((await store.list()).records).toHaveLength(2);
+  });
+
+  it('drops an orphan whose ledger entry exists but whose file is partial or another record', async () => {
+    // A crash while rewriting a staged record in place, its hash already in the ledger from an earlier run.
+    const torn = record('torn', '2024-01-01T00:00:00Z');
+    const swapped = record('swapped', '2024-01-02T00:00:00Z');
+    const whole = record('whole', '2024-01-03T00:00:00Z');
+    await mkdir(pendingDir(), { recursive: true });
+    const dead = deadPid();
+    const here = (hash: string) => path.join(pendingDir(), `${hash}.${HOST_TAG}-${dead}.json`);
+    await writeFile(here(torn.hash), serializeRunRecord(torn).slice(0, 40));
+    await writeFile(here(swapped.hash), serializeRunRecord(whole));
+    await writeFile(here(whole.hash), serializeRunRecord(whole));
+    const result = await store.recoverPending(async () => new Set([torn.hash, swapped.hash, whole.hash]));
+    expect(result).toEqual({ recovered: [whole.hash], discarded: 2 });
+    expect((await store.list()).records.map((r) => r.hash)).toEqual([whole.hash]);
+    expect(await readdir(pendingDir())).toEqual([]);
+  });
+
   it('publishes a file staged under its own pid by a previous incarnation (pid 1 in a restarted container)', async () => {
     const mine = record('mine', '2024-01-05T00:00:00Z');
     await mkdir(pendingDir(), { recursive: true });

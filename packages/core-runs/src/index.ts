@@ -19,6 +19,7 @@ export {
   syncDirectory,
   TEMP_PREFIX,
   writeFileAtomic,
+  writeFileInPlace,
 } from './atomic-write.js';
 export {
   type CachedProvider,

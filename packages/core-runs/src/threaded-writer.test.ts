@@ -64,6 +64,40 @@ describe('ThreadedFileWriter', () => {
     expect(await readFile(path.join(ws.root, 'ok-2.json'), 'utf8')).toBe('3');
   });
 
+  it('writes in place in the same batches as whole-file writes, replacing what is there', async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const staged = path.join(ws.root, 'new-dir', 'staged.json');
+      const atomic = path.join(ws.root, 'atomic.json');
+      await writeFile(path.join(ws.root, 'old.json'), 'old content that is longer than the new one\n');
+      await Promise.all([
+        writer.writeInPlace(staged, 'staged\n'),
+        writer.write(atomic, 'atomic\n'),
+        writer.writeInPlace(path.join(ws.root, 'old.json'), 'new\n'),
+      ]);
+      expect(
+        post.mock.calls.map(([writes]) => (writes as { inPlace: boolean }[]).map((w) => w.inPlace)),
+      ).toEqual([[true, false, true]]);
+      expect(await readFile(staged, 'utf8')).toBe('staged\n');
+      expect(await readFile(atomic, 'utf8')).toBe('atomic\n');
+      expect(await readFile(path.join(ws.root, 'old.json'), 'utf8')).toBe('new\n');
+      expect((await readdir(ws.root)).filter((n) => n.startsWith(TEMP_PREFIX))).toEqual([]);
+    } finally {
+      post.mockRestore();
+    }
+  });
+
+  it('fails only the in-place write that cannot be done', async () => {
+    await writeFile(path.join(ws.root, 'blocker'), 'a file where a folder should be');
+    const results = await Promise.allSettled([
+      writer.writeInPlace(path.join(ws.root, 'blocker', 'x.json'), '1'),
+      writer.writeInPlace(path.join(ws.root, 'ok.json'), '2'),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'ENOTDIR' });
+    expect(await readFile(path.join(ws.root, 'ok.json'), 'utf8')).toBe('2');
+  });
+
   it('waits for pending writes on close, and starts again on the next write', async () => {
     const pending = writer.write(path.join(ws.root, 'a.json'), 'a');
     await writer.close();

@@ -4,13 +4,21 @@ import { TEMP_PREFIX } from './atomic-write.js';
 /** Writes whole files atomically and durably; `writeFileAtomic` is the default one. */
 export interface FileWriter {
   write(target: string, data: string): Promise<void>;
+  /**
+   * Writes a file in place, durably but not atomically, as `writeFileInPlace`
+   * does: for files that something else commits (staged run records).
+   * Writers without it are asked to `write` instead.
+   */
+  writeInPlace?(target: string, data: string): Promise<void>;
 }
 
 /**
  * The worker: writes each file as `writeFileAtomic` does (temp file in the
- * same folder, fsync, rename), in batches of whatever arrived meanwhile:
- * creates and writes the batch's temp files, fsyncs them all at once, renames
- * them, then fsyncs each folder of the batch once and reports.
+ * same folder, fsync, rename) or, for in-place writes, as `writeFileInPlace`
+ * does (the file itself, fsynced with its folder), in batches of whatever
+ * arrived meanwhile: creates and writes the batch's files, fsyncs them all
+ * at once together with the folders of the in-place ones, renames the temp
+ * files, then fsyncs each of their folders once and reports.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -32,13 +40,13 @@ function start() {
   setImmediate(() => run().finally(() => { busy = false; start(); }));
 }
 const fsync = (fd) => new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
-function openTemp(temp, dir) {
+function openTemp(temp, dir, flags) {
   try {
-    return fs.openSync(temp, 'wx', 0o644);
+    return fs.openSync(temp, flags, 0o644);
   } catch (error) {
     if (error.code !== 'ENOENT') throw error;
     fs.mkdirSync(dir, { recursive: true });
-    return fs.openSync(temp, 'wx', 0o644);
+    return fs.openSync(temp, flags, 0o644);
   }
 }
 // Cleaning up after a failed write never throws: the write's own error is what gets reported.
@@ -57,20 +65,27 @@ async function run() {
   const fail = (id, error) => failed.push({ id, message: String(error && error.message), code: error && error.code });
   // Temp files are created and written one after another; their fsyncs then run together.
   const files = [];
-  for (const { id, target, data } of writes) {
+  const inPlaceDirs = new Set();
+  for (const { id, target, data, inPlace } of writes) {
     const dir = path.dirname(target);
-    const temp = path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
+    // An in-place write's "temp" file is its target: on failure it is removed all the same.
+    const temp = inPlace ? target : path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
     let fd;
     try {
-      fd = openTemp(temp, dir);
+      fd = openTemp(temp, dir, inPlace ? 'w' : 'wx');
       fs.writeFileSync(fd, data);
-      files.push({ id, target, dir, temp, fd });
+      files.push({ id, target, dir, temp, fd, inPlace });
+      if (inPlace) inPlaceDirs.add(dir);
     } catch (error) {
       if (fd !== undefined) dropTemp({ fd, temp });
       fail(id, error);
     }
   }
-  const synced = await Promise.allSettled(files.map((file) => fsync(file.fd)));
+  // The in-place files' folders are fsynced with the files: their names were created above.
+  const [synced] = await Promise.all([
+    Promise.allSettled(files.map((file) => fsync(file.fd))),
+    Promise.all([...inPlaceDirs].map(syncFolder)),
+  ]);
   const dirs = new Set();
   for (const [i, file] of files.entries()) {
     if (synced[i].status === 'rejected') {
@@ -80,26 +95,29 @@ async function run() {
     }
     try {
       fs.closeSync(file.fd);
-      fs.renameSync(file.temp, file.target);
-      dirs.add(file.dir);
+      if (!file.inPlace) {
+        fs.renameSync(file.temp, file.target);
+        dirs.add(file.dir);
+      }
       done.push(file.id);
     } catch (error) {
       removeQuietly(file.temp);
       fail(file.id, error);
     }
   }
-  // Some file systems refuse fsync on a folder; the renames are still atomic.
-  await Promise.all([...dirs].map(async (dir) => {
-    let fd;
-    try {
-      fd = fs.openSync(dir, 'r');
-      await fsync(fd);
-    } catch {
-    } finally {
-      if (fd !== undefined) try { fs.closeSync(fd); } catch {}
-    }
-  }));
+  await Promise.all([...dirs].map(syncFolder));
   parentPort.postMessage({ done, failed });
+}
+// Some file systems refuse fsync on a folder; renames and new names are still made.
+async function syncFolder(dir) {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+    await fsync(fd);
+  } catch {
+  } finally {
+    if (fd !== undefined) try { fs.closeSync(fd); } catch {}
+  }
 }
 `;
 
@@ -124,14 +142,22 @@ export class ThreadedFileWriter implements FileWriter {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiting>();
   private idle: (() => void)[] = [];
-  private outbox: { id: number; target: string; data: string }[] = [];
+  private outbox: { id: number; target: string; data: string; inPlace: boolean }[] = [];
 
   write(target: string, data: string): Promise<void> {
+    return this.enqueue(target, data, false);
+  }
+
+  writeInPlace(target: string, data: string): Promise<void> {
+    return this.enqueue(target, data, true);
+  }
+
+  private enqueue(target: string, data: string, inPlace: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const id = this.nextId++;
       this.waiting.set(id, { resolve, reject });
       // Writes asked for in one turn of the event loop (requests whose bodies arrived together) go as one message.
-      this.outbox.push({ id, target, data });
+      this.outbox.push({ id, target, data, inPlace });
       if (this.outbox.length === 1) setImmediate(() => this.post());
     });
   }
