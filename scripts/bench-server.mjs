@@ -7,14 +7,19 @@
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
 // cores.
-//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000] [--dir DIR]
+//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000] [--dir DIR] [--client lean|node]
 // --dir: where the workspaces go (default: the system temp folder).
+// --client: the load generator. `lean` (default) is bench-http-client.mjs,
+// a minimal keep-alive client that costs the shared cores 40-70 µs per
+// request; `node` is node:http's client (100-200 µs per request here), the
+// one figures before 2026-11-30 were measured with.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { driveRequests } from './bench-http-client.mjs';
 import { emitRows, numberOption, option, peakRssMiB, RSS_PRELOAD } from './bench-lib.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
@@ -22,6 +27,11 @@ const total = numberOption('--requests', 4000);
 const connections = numberOption('--connections', 16);
 const warmup = numberOption('--warmup', 1000);
 const parent = path.resolve(option('--dir', tmpdir()));
+const client = option('--client', 'lean');
+if (client !== 'lean' && client !== 'node') {
+  console.error(`--client: expected lean or node, got ${client}`);
+  process.exit(2);
+}
 mkdirSync(parent, { recursive: true });
 
 // Workspaces are removed only after every scenario: on file systems that avoid
@@ -103,9 +113,10 @@ async function scenario(users) {
   let latencies = [];
   let next = 0;
   let failed = 0;
+  const bodyOf = (i) => JSON.stringify({ channel: 'bench', user_id: `user-${i % users}`, text: `note ${i}` });
   const send = (i) =>
     new Promise((resolve) => {
-      const body = JSON.stringify({ channel: 'bench', user_id: `user-${i % users}`, text: `note ${i}` });
+      const body = bodyOf(i);
       const started = process.hrtime.bigint();
       const req = http.request(
         {
@@ -131,12 +142,29 @@ async function scenario(users) {
       });
       req.end(body);
     });
-  const drive = (until) =>
+  const driveNode = (until) =>
     Promise.all(
       Array.from({ length: connections }, async () => {
         while (next < until) await send(next++);
       }),
     );
+  const driveLean = async (until) => {
+    const from = next;
+    next = until;
+    await driveRequests({
+      port,
+      path: '/webhook/generic',
+      connections,
+      count: until - from,
+      body: (i) => bodyOf(from + i),
+      onResponse: (status, ms) => {
+        if (status !== 200) failed++;
+        latencies.push(ms);
+      },
+      onError: () => failed++,
+    });
+  };
+  const drive = client === 'lean' ? driveLean : driveNode;
   await drive(warmup);
   latencies = [];
   const serverCpu0 = processCpuMs(server.pid);
@@ -194,10 +222,10 @@ for (const users of [1, 1000]) {
     median_ms: r.p50,
     peak_rss_mib: r.rss,
     runs: total,
-    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs`,
+    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; ${client} load generator ${r.driverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs`,
   });
 }
 emitRows(rows);
 console.log(
-  `\nnode ${process.version}, ${process.platform}/${process.arch}; provider none; every request is a recorded AgentOS run`,
+  `\nnode ${process.version}, ${process.platform}/${process.arch}; provider none; every request is a recorded AgentOS run; load generator: ${client === 'lean' ? 'bench-http-client.mjs' : 'node:http'}`,
 );
