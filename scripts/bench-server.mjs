@@ -7,8 +7,11 @@
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
 // cores.
-//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000] [--dir DIR] [--client lean|node]
+//   node scripts/bench-server.mjs [--requests 4000] [--connections 16] [--warmup 1000] [--dir DIR] [--keep] [--client lean|node]
 // --dir: where the workspaces go (default: the system temp folder).
+// --keep: leave the workspaces (their paths are printed) instead of deleting
+// them at exit; deleting 10,000 files slows file creation nearby for minutes
+// (see below), so keep them when runs follow each other.
 // --client: the load generator. `lean` (default) is bench-http-client.mjs,
 // a minimal keep-alive client that costs the shared cores 40-70 µs per
 // request; `node` is node:http's client (100-200 µs per request here), the
@@ -28,6 +31,7 @@ const connections = numberOption('--connections', 16);
 const warmup = numberOption('--warmup', 1000);
 const parent = path.resolve(option('--dir', tmpdir()));
 const client = option('--client', 'lean');
+const keep = process.argv.includes('--keep');
 if (client !== 'lean' && client !== 'node') {
   console.error(`--client: expected lean or node, got ${client}`);
   process.exit(2);
@@ -210,7 +214,8 @@ console.log(
 );
 const rows = [];
 process.on('exit', () => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  if (keep) console.log(`\nworkspaces kept: ${roots.join(' ')}`);
+  else for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 for (const users of [1, 1000]) {
   const r = await scenario(users);
