@@ -42,7 +42,9 @@ const scenarios = [
     script: 'bench-server.mjs',
     args: [
       '--requests',
-      quick ? '1000' : '4000',
+      quick ? '1000' : '10000',
+      '--warmup',
+      quick ? '1000' : '10000',
       '--dir',
       path.join(root, 'node_modules/.cache/sdetkit-bench-server'),
     ],
