@@ -22,7 +22,17 @@
 // request; `node` is node:http's client (100-200 µs per request here), the
 // one figures before 2026-11-30 were measured with.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+} from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -60,6 +70,19 @@ function fileCreateMicros(dir) {
   return Number(process.hrtime.bigint() - started) / 200 / 1000;
 }
 
+/** The last `bytes` bytes of a file, as text. */
+function tail(file, bytes) {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, bytes));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const CLOCK_TICKS = 100;
 
@@ -78,6 +101,8 @@ async function scenario(users) {
   roots.push(root);
   const createMicros = fileCreateMicros(path.join(root, 'probe'));
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
+  const logFile = path.join(root, 'server.log');
+  const logFd = openSync(logFile, 'w');
   const server = spawn(
     process.execPath,
     [
@@ -95,19 +120,12 @@ async function scenario(users) {
     ],
     {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The server's log lines (one per request) go to a file, not through this process: it
+      // generates the load on the same cores, and reading 20,000 lines would take from them.
+      stdio: ['ignore', 'pipe', logFd],
     },
   );
-  // Keep only the tail of stderr (logs); the peak-RSS line comes last. Chunks are kept as
-  // they come (one log line each, mostly): re-slicing a string per chunk would cost this
-  // process, which shares the cores with the server, more than the requests themselves.
-  const errChunks = [];
-  let errBytes = 0;
-  server.stderr.on('data', (c) => {
-    errChunks.push(c);
-    errBytes += c.length;
-    while (errBytes - errChunks[0].length > 65536) errBytes -= errChunks.shift().length;
-  });
+  closeSync(logFd);
   let out = '';
   const { port } = await new Promise((resolve, reject) => {
     server.stdout.on('data', (c) => {
@@ -186,7 +204,8 @@ async function scenario(users) {
   agent.destroy();
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('close', resolve));
-  const rss = peakRssMiB(Buffer.concat(errChunks).toString('utf8'));
+  // The peak-RSS line comes last.
+  const rss = peakRssMiB(tail(logFile, 65536));
   const dir = path.join(root, '.sdetkit/agent/conversations/bench');
   const texts = readdirSync(dir).flatMap((f) =>
     readFileSync(path.join(dir, f), 'utf8')
