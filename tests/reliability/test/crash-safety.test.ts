@@ -1,8 +1,8 @@
 // Crash safety: SIGKILL CLI and server processes at random points while they
 // write history records, the ledger, template artifacts, packs, dashboards,
 // conversation lines and rate-limit state; then check that every file under
-// its final name is complete and valid, `agent verify` passes and the server
-// restarts and serves. Bounded in CI; SDETKIT_RELIABILITY_FULL=1 for the full run.
+// its final name is complete and valid, `agent verify` passes (and leaves no
+// staged record behind) and the server restarts and serves. Bounded in CI; SDETKIT_RELIABILITY_FULL=1 for the full run.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_PREFIX } from '@sdetkit/core-runs';
@@ -48,13 +48,40 @@ const OPERATIONS: Array<{ name: string; args: (i: number) => string[] }> = [
   },
 ];
 
+/**
+ * Staged records (`history/.pending/`) are written in place: a killed writer
+ * can leave one partial. They are not under a final name and nothing reads
+ * them; recovery (`agent verify`, the next recorded run) publishes or drops
+ * each one, which `stagedFiles` checks afterwards.
+ */
+const STAGED = 'agent/history/.pending/';
+
+/** Staged record files left under `.sdetkit`. */
+async function stagedFiles(root: string): Promise<string[]> {
+  return (await listFiles(path.join(root, '.sdetkit'))).filter((f) => f.startsWith(STAGED));
+}
+
+/** How many staged files there are and how many of them are partial (for the report). */
+async function countStaged(root: string): Promise<{ staged: number; partial: number }> {
+  const files = await stagedFiles(root);
+  let partial = 0;
+  for (const rel of files) {
+    try {
+      JSON.parse(await readFile(path.join(root, '.sdetkit', rel), 'utf8'));
+    } catch {
+      partial++;
+    }
+  }
+  return { staged: files.length, partial };
+}
+
 /** Every file under its final name must be complete: parseable and whole. */
 async function checkFinalFiles(root: string): Promise<{ checked: number; temps: string[] }> {
   const files = await listFiles(path.join(root, '.sdetkit'));
   const temps = files.filter((f) => path.posix.basename(f).startsWith(TEMP_PREFIX));
   let checked = 0;
   for (const rel of files) {
-    if (temps.includes(rel) || rel.endsWith('.lock')) continue;
+    if (temps.includes(rel) || rel.endsWith('.lock') || rel.startsWith(STAGED)) continue;
     const full = path.join(root, '.sdetkit', rel);
     const text = await readFile(full, 'utf8');
     const where = `.sdetkit/${rel}`;
@@ -115,8 +142,11 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
 
     const { checked, temps } = await checkFinalFiles(ws.root);
     expect(checked).toBeGreaterThan(5);
+    const staged = await countStaged(ws.root);
     const verify = await runCli(ws.root, ['agent', 'verify']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    // Every killed writer's staged record was published or dropped by verify's recovery.
+    expect(await stagedFiles(ws.root)).toEqual([]);
     const history = await runCli(ws.root, ['agent', 'history', '--limit', '1000']);
     expect(history.code, history.stderr).toBe(0);
     expect(history.stderr).not.toMatch(/warning/i);
@@ -125,7 +155,7 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
     expect(after.code, after.stderr).toBe(0);
     expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
     console.info(
-      `crash-safety: ${killed} of ${KILLS} CLI processes killed mid-write; ${checked} final files checked; ${temps.length} temp files left (ignored by every reader)`,
+      `crash-safety: ${killed} of ${KILLS} CLI processes killed mid-write; ${checked} final files checked; ${temps.length} temp files left (ignored by every reader); ${staged.staged} staged records left (${staged.partial} partial), all published or dropped by verify`,
       [...killedDuring],
     );
   });
@@ -164,6 +194,7 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
     }
     // Every file under .sdetkit, rate-limit buckets included, is whole.
     await checkFinalFiles(ws.root);
+    const staged = await countStaged(ws.root);
     // Every acknowledged message is on disk, once.
     const dir = path.join(ws.root, '.sdetkit/agent/conversations/crash');
     const lines: string[] = [];
@@ -176,6 +207,7 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
     expect(new Set(lines).size).toBe(lines.length);
     const verify = await runCli(ws.root, ['agent', 'verify']);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(await stagedFiles(ws.root)).toEqual([]);
     // The server comes back and serves.
     const server = await startServer(ws.root);
     try {
@@ -191,7 +223,7 @@ describe(`crash safety (seed ${SUITE_SEED})`, () => {
     }
     expect((await runCli(ws.root, ['agent', 'verify'])).code).toBe(0);
     console.info(
-      `crash-safety: ${SERVER_KILLS} server kills, ${sent} requests sent, ${acknowledged} acknowledged`,
+      `crash-safety: ${SERVER_KILLS} server kills, ${sent} requests sent, ${acknowledged} acknowledged; ${staged.staged} staged records left (${staged.partial} partial), all published or dropped by verify`,
     );
   });
 });
