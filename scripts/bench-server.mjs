@@ -19,7 +19,7 @@
 // (see below), so keep them when runs follow each other.
 // --client: the load generator. `lean` (default) is bench-http-client.mjs,
 // a minimal keep-alive client that costs the shared cores 40-70 µs per
-// request; `node` is node:http's client (100-200 µs per request here), the
+// request; `node` is node:http's client (90-240 µs per request here once warm), the
 // one figures before 2026-11-30 were measured with.
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -55,7 +55,7 @@ mkdirSync(parent, { recursive: true });
 
 // Workspaces are removed only after every scenario: on file systems that avoid
 // reusing just-freed inodes for a while (ext4 without a journal, as on the
-// machine these figures come from), deleting one scenario's 5,000 files makes
+// machine these figures come from), deleting one scenario's 20,000 files makes
 // creating files in the next scenario several times slower. Each scenario
 // first times creating files in its workspace (the "file create" column):
 // every request creates one (its run record), so when that is slow, so is
@@ -136,7 +136,8 @@ async function scenario(users) {
     });
     server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  // node:http's keep-alive pool, for --client node only.
+  const agent = client === 'node' ? new http.Agent({ keepAlive: true, maxSockets: connections }) : undefined;
   let latencies = [];
   let next = 0;
   let failed = 0;
@@ -201,7 +202,7 @@ async function scenario(users) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const serverCpu = processCpuMs(server.pid) - serverCpu0;
   const driverCpu = process.cpuUsage(driverCpu0);
-  agent.destroy();
+  agent?.destroy();
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('close', resolve));
   // The peak-RSS line comes last.

@@ -57,7 +57,7 @@ export interface TenantWorkspaceOptions {
   clock: () => Date;
   onRun?: (record: RunRecord) => void;
   /**
-   * How record files are written (default `writeFileAtomic`). A server
+   * How record files are written (default: `FileHistoryStore`'s, on this thread). A server
    * passes one `ThreadedFileWriter` for all its tenants and closes it itself.
    */
   writer?: FileWriter;

@@ -74,7 +74,10 @@ export function serializeRunRecord(record: RunRecord): string {
 export class FileHistoryStore implements HistoryStore {
   private readonly writer: FileWriter;
 
-  /** `writer`: how record files are written (default `writeFileAtomic`; a server passes a `ThreadedFileWriter`). */
+  /**
+   * `writer`: how record files are written (default: `writeFileAtomic`, and
+   * `writeFileInPlace` for staged records); a server passes a `ThreadedFileWriter`.
+   */
   constructor(
     private readonly dir: string,
     private readonly displayDir: string,

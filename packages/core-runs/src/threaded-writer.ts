@@ -40,13 +40,14 @@ function start() {
   setImmediate(() => run().finally(() => { busy = false; start(); }));
 }
 const fsync = (fd) => new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
-function openTemp(temp, dir, flags) {
+// As openCreatingSync in atomic-write.ts (this source runs in the worker and cannot import it).
+function openCreating(file, dir, flags) {
   try {
-    return fs.openSync(temp, flags, 0o644);
+    return fs.openSync(file, flags, 0o644);
   } catch (error) {
     if (error.code !== 'ENOENT') throw error;
     fs.mkdirSync(dir, { recursive: true });
-    return fs.openSync(temp, flags, 0o644);
+    return fs.openSync(file, flags, 0o644);
   }
 }
 // Cleaning up after a failed write never throws: the write's own error is what gets reported.
@@ -63,7 +64,7 @@ async function run() {
   const done = [];
   const failed = [];
   const fail = (id, error) => failed.push({ id, message: String(error && error.message), code: error && error.code });
-  // Temp files are created and written one after another; their fsyncs then run together.
+  // Files are created and written one after another; their fsyncs then run together.
   const files = [];
   const inPlaceDirs = new Set();
   for (const { id, target, data, inPlace } of writes) {
@@ -72,7 +73,7 @@ async function run() {
     const temp = inPlace ? target : path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
     let fd;
     try {
-      fd = openTemp(temp, dir, inPlace ? 'w' : 'wx');
+      fd = openCreating(temp, dir, inPlace ? 'w' : 'wx');
       fs.writeFileSync(fd, data);
       files.push({ id, target, dir, temp, fd, inPlace });
       if (inPlace) inPlaceDirs.add(dir);
@@ -108,7 +109,7 @@ async function run() {
   await Promise.all([...dirs].map(syncFolder));
   parentPort.postMessage({ done, failed });
 }
-// Some file systems refuse fsync on a folder; renames and new names are still made.
+// As fsyncFolder in atomic-write.ts. Some file systems refuse fsync on a folder; renames and new names are still made.
 async function syncFolder(dir) {
   let fd;
   try {
