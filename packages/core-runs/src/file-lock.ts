@@ -165,6 +165,55 @@ function dropAllLockTokens(): void {
   keptTokens.clear();
 }
 
+/** What another thread of this process needs to take a lock itself: the token file and what it holds. */
+export interface ThreadLockToken {
+  lockPath: string;
+  /** The token file, linked as the lock; the thread writes it (`content`) before its first link. */
+  temp: string;
+  /** `<pid> <nonce> <host tag>\n`, as every holder writes. */
+  content: string;
+  nonce: string;
+}
+
+/** Thread tokens in use, removed at exit like kept tokens. */
+const threadTokens = new Set<ThreadLockToken>();
+
+/**
+ * A token for another thread of this process (the server's file writer
+ * thread) to take the lock at `lockPath` on its own, by linking the token
+ * file as the lock, as `withFileLock` does. Its nonce counts as held for as
+ * long as the token lives: this process never takes that thread's lock for
+ * a dead holder's (its pid is this process's), and other processes judge it
+ * by the pid like any other. Only the fast path runs on the other thread: a
+ * lock it finds taken is left to `withFileLock` here, which waits, and takes
+ * over what dead processes left. `dropThreadLockToken` removes it.
+ */
+export function threadLockToken(lockPath: string): ThreadLockToken {
+  const { nonce, content, temp } = newToken(lockPath);
+  const token = { lockPath, temp, content, nonce };
+  if (threadTokens.size === 0) process.once('exit', dropAllThreadTokens);
+  threadTokens.add(token);
+  held.add(nonce);
+  return token;
+}
+
+/**
+ * Removes a thread token, once its thread is stopped: its file, and the
+ * lock itself if the thread stopped holding it (a thread that died
+ * mid-append).
+ */
+export function dropThreadLockToken(token: ThreadLockToken): void {
+  if (!threadTokens.delete(token)) return;
+  if (threadTokens.size === 0) process.removeListener('exit', dropAllThreadTokens);
+  if (readIfThere(token.lockPath) === token.content) rmSync(token.lockPath, { force: true });
+  rmSync(token.temp, { force: true });
+  held.delete(token.nonce);
+}
+
+function dropAllThreadTokens(): void {
+  for (const token of [...threadTokens]) dropThreadLockToken(token);
+}
+
 /**
  * Whether the holder written in a lock file is gone: the line is complete,
  * names this host, and its pid is dead, or is this process's own pid with a

@@ -3,6 +3,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { TEMP_PREFIX, writeFileAtomic, writeFileInPlace } from './atomic-write.js';
+import type { LedgerLocation } from './ledger.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
 import { canonicalRecordJson, type RunRecord, runRecordSchema, verifyRecordHash } from './run-record.js';
 import type { FileWriter } from './threaded-writer.js';
@@ -32,11 +33,20 @@ export interface HistoryStore {
    * do not see it; `commit` publishes it (after its ledger entry is durable),
    * `abort` drops it. `recordRun` uses this when it is there.
    */
-  stage?(record: RunRecord): Promise<StagedRecord>;
+  stage?(record: RunRecord, options?: StageOptions): Promise<StagedRecord>;
   /** Publishes or drops what killed processes staged; see `FileHistoryStore.recoverPending`. */
   recoverPending?(
     ledgerRuns: () => Promise<ReadonlySet<string>>,
   ): Promise<{ recovered: string[]; discarded: number }>;
+}
+
+export interface StageOptions {
+  /**
+   * The ledger the record's entry goes to. A store whose writer can
+   * (`FileWriter.writeRecord`) then writes the entry and publishes the
+   * record itself, and says so with `published`.
+   */
+  ledger?: LedgerLocation;
 }
 
 /** A record written but not yet published under its final name. */
@@ -44,6 +54,8 @@ export interface StagedRecord {
   file: string;
   /** False when the same record (same hash, same bytes) is already published. */
   created: boolean;
+  /** True when the store also wrote the ledger entry and published the record: `commit` and `abort` do nothing. */
+  published?: boolean;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -109,7 +121,7 @@ export class FileHistoryStore implements HistoryStore {
     return { file: path.posix.join(this.displayDir, name), target, bytes, present: existing === bytes };
   }
 
-  async stage(record: RunRecord): Promise<StagedRecord> {
+  async stage(record: RunRecord, options: StageOptions = {}): Promise<StagedRecord> {
     const pending = path.join(this.dir, PENDING_DIR, `${record.hash}.${HOST_TAG}-${process.pid}.json`);
     // The same record staged again before the first is published (two chat users sending the
     // same text in the same second make the same run): wait for the first, which then is there.
@@ -126,6 +138,8 @@ export class FileHistoryStore implements HistoryStore {
     );
     const noop = async () => {};
     try {
+      if (options.ledger && this.writer.writeRecord)
+        return await this.stageAndLog(record, pending, options.ledger, settle);
       const { file, target, bytes, present } = await this.locate(record);
       if (present) {
         settle();
@@ -154,6 +168,48 @@ export class FileHistoryStore implements HistoryStore {
       settle();
       throw error;
     }
+  }
+
+  /**
+   * `stage` by a writer that also logs and publishes (`FileWriter.writeRecord`):
+   * the existence check, the entry and the rename happen on its side. When it
+   * could not take the ledger's lock, the record is left staged as `stage`
+   * leaves it, for `recordRun` to log and commit here.
+   */
+  private async stageAndLog(
+    record: RunRecord,
+    pending: string,
+    ledger: LedgerLocation,
+    settle: () => void,
+  ): Promise<StagedRecord> {
+    const name = `${record.hash}.json`;
+    const file = path.posix.join(this.displayDir, name);
+    const target = path.join(this.dir, name);
+    const entry = { kind: 'run' as const, hash: record.hash, captured_at: record.captured_at };
+    const result = await this.writer.writeRecord!({
+      pending,
+      target,
+      data: serializeRunRecord(record),
+      entry,
+      ledger,
+    });
+    const noop = async () => {};
+    if (result.state !== 'staged') {
+      settle();
+      return { file, created: result.state === 'published', published: true, commit: noop, abort: noop };
+    }
+    return {
+      file,
+      created: true,
+      commit: async () => {
+        try {
+          renameSync(pending, target);
+        } finally {
+          settle();
+        }
+      },
+      abort: () => rm(pending, { force: true }).finally(settle),
+    };
   }
 
   /**

@@ -31,7 +31,14 @@ export { canonicalHash, canonicalJson, sha256Hex } from './canonical-json.js';
 export { type Clock, clockFromEnv, formatCapturedAt } from './clock.js';
 export { CONFIGS_DIR, ConfigStore, configSha256, sealConfig } from './config-store.js';
 export { describeError } from './describe-error.js';
-export { dropLockToken, type LockOptions, withFileLock } from './file-lock.js';
+export {
+  dropLockToken,
+  dropThreadLockToken,
+  type LockOptions,
+  type ThreadLockToken,
+  threadLockToken,
+  withFileLock,
+} from './file-lock.js';
 export {
   CSV_FORMULA_PREFIX,
   HISTORY_CSV_COLUMNS,
@@ -50,6 +57,7 @@ export {
   type HistoryStore,
   PENDING_DIR,
   type StagedRecord,
+  type StageOptions,
   serializeRunRecord,
 } from './history-store.js';
 export { type PostJsonOptions, ProviderError, postJson } from './http-json.js';
@@ -62,6 +70,7 @@ export {
   type LedgerCheck,
   type LedgerEntry,
   type LedgerKind,
+  type LedgerLocation,
 } from './ledger.js';
 export { LedgerBatcher } from './ledger-batcher.js';
 export { createLocalProvider } from './local-provider.js';
@@ -119,7 +128,12 @@ export {
   SECRET_ENV_NAME,
   secretEnvValues,
 } from './secret-env.js';
-export { type FileWriter, ThreadedFileWriter } from './threaded-writer.js';
+export {
+  type FileWriter,
+  type RecordWrite,
+  type RecordWriteResult,
+  ThreadedFileWriter,
+} from './threaded-writer.js';
 export {
   type VerifyProblem,
   type VerifyProblemKind,

@@ -1,4 +1,4 @@
-import type { Ledger, LedgerEntry, LedgerKind } from './ledger.js';
+import type { Ledger, LedgerEntry, LedgerKind, LedgerLocation } from './ledger.js';
 
 type Pending = {
   record: { kind: LedgerKind; hash: string; captured_at: string };
@@ -25,7 +25,12 @@ export class LedgerBatcher {
   private last: Promise<void> = Promise.resolve();
   private beforeLast: Promise<void> = Promise.resolve();
 
-  constructor(private readonly ledger: Ledger) {}
+  /** The ledger's file and lock (`Ledger.location`). */
+  readonly location: LedgerLocation;
+
+  constructor(private readonly ledger: Ledger) {
+    this.location = ledger.location;
+  }
 
   append(record: Pending['record']): Promise<LedgerEntry> {
     return new Promise((resolve, reject) => {

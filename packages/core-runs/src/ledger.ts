@@ -10,6 +10,12 @@ export const GENESIS = '0'.repeat(64);
 
 export type LedgerKind = 'run' | 'template-run' | 'tombstone';
 
+/** A ledger's file and the lock its appends take. */
+export interface LedgerLocation {
+  file: string;
+  lockFile: string;
+}
+
 export interface LedgerEntry {
   seq: number;
   kind: LedgerKind;
@@ -67,6 +73,8 @@ export class Ledger {
   readonly file: string;
   private readonly lock: string;
   private readonly keepLockToken: boolean;
+  /** The ledger file and its lock: what another thread needs to append as `writeMany` does. */
+  readonly location: LedgerLocation;
 
   /**
    * `keepLockToken`: keep this process's lock token file between appends
@@ -77,6 +85,7 @@ export class Ledger {
     this.file = path.join(agentDir, LEDGER_FILE);
     this.lock = path.join(agentDir, 'ledger.lock');
     this.keepLockToken = options.keepLockToken ?? false;
+    this.location = { file: this.file, lockFile: this.lock };
   }
 
   /** Removes the kept lock token, if any and not in use; the next append makes a new one. */

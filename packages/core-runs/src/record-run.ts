@@ -1,7 +1,7 @@
 import type { AgentConfig } from '@sdetkit/policy';
 import type { ConfigStore } from './config-store.js';
 import type { HistoryStore } from './history-store.js';
-import { checkLedger, type Ledger } from './ledger.js';
+import { checkLedger, type Ledger, type LedgerLocation } from './ledger.js';
 import type { RunRecord } from './run-record.js';
 
 /** History stores `recordRun` has already recovered in this process. */
@@ -18,8 +18,12 @@ export async function recordRun(
     config: AgentConfig;
     configs: ConfigStore;
     history: HistoryStore;
-    /** A `Ledger`, or the server's `LedgerBatcher`. */
-    ledger: Pick<Ledger, 'append' | 'read'>;
+    /**
+     * A `Ledger`, or the server's `LedgerBatcher`. With its `location`, a
+     * history store whose writer can log and publish (the server's
+     * `ThreadedFileWriter`) writes the entry itself.
+     */
+    ledger: Pick<Ledger, 'append' | 'read'> & { location?: LedgerLocation };
   },
 ): Promise<void> {
   // Before the first record of each store: finish what killed processes left behind.
@@ -39,8 +43,9 @@ export async function recordRun(
   // the entry is written, then the record is published. A kill anywhere
   // leaves either nothing visible or a staged record that recovery
   // publishes (its entry exists) or drops.
-  const staged = await history.stage(record);
-  if (!staged.created) return;
+  const location = options.ledger.location;
+  const staged = await history.stage(record, location ? { ledger: location } : {});
+  if (!staged.created || staged.published) return;
   try {
     await options.ledger.append(entry);
   } catch (error) {
