@@ -20,6 +20,8 @@ describe('safeFileName', () => {
     ['.hidden', '%2Ehidden'],
     ['T1:U1', 'T1%3AU1'],
     ['', '%00empty'],
+    ['user-1_A', 'user-1_A'],
+    ['ü', '%C3%BC'],
   ])('%j becomes %j', (id, expected) => {
     expect(safeFileName(id)).toBe(expected);
   });
@@ -29,6 +31,9 @@ describe('safeFileName', () => {
     const b = safeFileName(`${'x'.repeat(499)}y`);
     expect(a.length).toBeLessThanOrEqual(120);
     expect(a).not.toBe(b);
+    // Up to 120 safe characters are kept as they are; one more and the id is cut and hashed.
+    expect(safeFileName('x'.repeat(120))).toBe('x'.repeat(120));
+    expect(safeFileName('x'.repeat(121))).toMatch(/^x{100}~[0-9a-f]{16}$/);
   });
 });
 
