@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropLockToken, withFileLock } from './file-lock.js';
+import { dropLockToken, dropThreadLockToken, threadLockToken, withFileLock } from './file-lock.js';
 import { HOST_TAG } from './process-alive.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
@@ -180,5 +181,23 @@ describe('withFileLock', () => {
       expect(child.stdout).toMatch(/^\.sdetkit-tmp-x\.lock\.\d+\.[0-9a-f]{16}$/);
       expect(await lockFiles()).toEqual([]);
     });
+  });
+});
+
+describe('threadLockToken', () => {
+  it('makes this process wait for a lock another of its threads holds, never take it over', async () => {
+    const token = threadLockToken(lock);
+    try {
+      // What the writer thread does to take the lock.
+      await writeFile(token.temp, token.content);
+      await writeFile(lock, token.content);
+      await expect(withFileLock(lock, async () => 'taken', { timeoutMs: 150 })).rejects.toThrow(/timed out/);
+    } finally {
+      dropThreadLockToken(token);
+    }
+    // Dropped (its thread stopped): the lock it held and its token file are removed.
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(token.temp)).toBe(false);
+    await expect(withFileLock(lock, async () => 'taken')).resolves.toBe('taken');
   });
 });

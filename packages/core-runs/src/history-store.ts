@@ -150,20 +150,7 @@ export class FileHistoryStore implements HistoryStore {
       // leaves a partial file without an entry, which recovery drops. Saves a round of fsyncs.
       if (this.writer.writeInPlace) await this.writer.writeInPlace(pending, bytes);
       else await this.writer.write(pending, bytes);
-      return {
-        file,
-        created: true,
-        // Rename is atomic: readers see the whole record under its final name or nothing.
-        // Synchronous: a rename is a few microseconds in the kernel, less than a trip through the thread pool.
-        commit: async () => {
-          try {
-            renameSync(pending, target);
-          } finally {
-            settle();
-          }
-        },
-        abort: () => rm(pending, { force: true }).finally(settle),
-      };
+      return staged(file, pending, target, settle);
     } catch (error) {
       settle();
       throw error;
@@ -193,23 +180,10 @@ export class FileHistoryStore implements HistoryStore {
       entry,
       ledger,
     });
+    if (result.state === 'staged') return staged(file, pending, target, settle);
+    settle();
     const noop = async () => {};
-    if (result.state !== 'staged') {
-      settle();
-      return { file, created: result.state === 'published', published: true, commit: noop, abort: noop };
-    }
-    return {
-      file,
-      created: true,
-      commit: async () => {
-        try {
-          renameSync(pending, target);
-        } finally {
-          settle();
-        }
-      },
-      abort: () => rm(pending, { force: true }).finally(settle),
-    };
+    return { file, created: result.state === 'published', published: true, commit: noop, abort: noop };
   }
 
   /**
@@ -331,6 +305,24 @@ export class FileHistoryStore implements HistoryStore {
     if (!HASH_FILE.test(name)) return { problem: { file, reason: 'file name is not <hash>.json' } };
     return { record: parsed.data };
   }
+}
+
+/** A record staged at `pending`: `commit` renames it to `target`, `abort` removes it; either then calls `settle`. */
+function staged(file: string, pending: string, target: string, settle: () => void): StagedRecord {
+  return {
+    file,
+    created: true,
+    // Rename is atomic: readers see the whole record under its final name or nothing.
+    // Synchronous: a rename is a few microseconds in the kernel, less than a trip through the thread pool.
+    commit: async () => {
+      try {
+        renameSync(pending, target);
+      } finally {
+        settle();
+      }
+    },
+    abort: () => rm(pending, { force: true }).finally(settle),
+  };
 }
 
 /** True when `file` holds a whole, valid run record with this hash, matching its content. */

@@ -2,15 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultAgentConfig } from '@sdetkit/policy';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigStore } from './config-store.js';
-import { FileHistoryStore, serializeRunRecord } from './history-store.js';
+import { withFileLock } from './file-lock.js';
+import { FileHistoryStore, PENDING_DIR, serializeRunRecord } from './history-store.js';
 import { checkLedger, Ledger } from './ledger.js';
 import { LedgerBatcher } from './ledger-batcher.js';
 import { HOST_TAG } from './process-alive.js';
 import { recordRun, recoverInterruptedRuns } from './record-run.js';
 import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
+import { ThreadedFileWriter } from './threaded-writer.js';
 
 let ws: Awaited<ReturnType<typeof createTempWorkspace>>;
 let agentDir: string;
@@ -103,5 +105,58 @@ describe('recordRun', () => {
       recovered: [],
       discarded: 0,
     });
+  });
+});
+
+describe('recordRun through a ThreadedFileWriter', () => {
+  it('leaves the ledger entry to the writer thread, and logs on this thread when the lock was taken', async () => {
+    const writer = new ThreadedFileWriter();
+    const threaded = new FileHistoryStore(path.join(agentDir, 'history'), '.sdetkit/agent/history', {
+      writer,
+    });
+    const ledger = new LedgerBatcher(new Ledger(agentDir, { keepLockToken: true }));
+    const options = {
+      config: defaultAgentConfig(),
+      configs: new ConfigStore(agentDir),
+      history: threaded,
+      ledger,
+    };
+    const onThisThread = vi.spyOn(Ledger.prototype, 'writeMany');
+    try {
+      await recordRun(record, options);
+      expect(onThisThread).not.toHaveBeenCalled();
+      expect((await threaded.get(record.hash)).hash).toBe(record.hash);
+
+      // Another holder has the lock: the record waits staged, then this thread's batcher logs it once the lock is free.
+      const second = minimalRecord('second', '2024-01-01T00:00:01Z');
+      let release = () => {};
+      const holding = withFileLock(
+        ledger.location.lockFile,
+        () =>
+          new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const saving = recordRun(second, options);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await exists(path.join(agentDir, 'history', `${second.hash}.json`))).toBe(false);
+      release();
+      await holding;
+      await saving;
+      expect(onThisThread).toHaveBeenCalledTimes(1);
+      expect((await threaded.get(second.hash)).hash).toBe(second.hash);
+      expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 2 });
+      expect(await readdir(path.join(agentDir, 'history', PENDING_DIR))).toEqual([]);
+
+      // A repeat of the same run is a no-op.
+      await recordRun(record, options);
+      expect(checkLedger(await ledger.read()).entries).toBe(2);
+    } finally {
+      onThisThread.mockRestore();
+      await ledger.flush();
+      ledger.releaseLockToken();
+      await writer.close();
+    }
   });
 });

@@ -1,10 +1,18 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TEMP_PREFIX } from './atomic-write.js';
+import { canonicalJson } from './canonical-json.js';
+import { withFileLock } from './file-lock.js';
+import { PENDING_DIR, serializeRunRecord } from './history-store.js';
+import { checkLedger, Ledger, type LedgerEntry } from './ledger.js';
+import { LedgerBatcher } from './ledger-batcher.js';
+import type { RunRecord } from './run-record.js';
+import { minimalRecord } from './testing/minimal-record.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 import { ThreadedFileWriter } from './threaded-writer.js';
 
@@ -123,5 +131,125 @@ describe('ThreadedFileWriter', () => {
     expect(child.signal).toBeNull();
     expect(child.stdout).toBe('written');
     expect(await readFile(target, 'utf8')).toBe('from the child');
+  });
+});
+
+/** A minimal record captured at second `second` of a fixed minute. */
+const record = (task: string, second = 0): RunRecord =>
+  minimalRecord(task, `2026-11-30T10:00:${String(second).padStart(2, '0')}Z`);
+
+/** The paths `FileHistoryStore` uses for a record in `agentDir`. */
+function paths(agentDir: string, r: RunRecord) {
+  const history = path.join(agentDir, 'history');
+  return {
+    pending: path.join(history, PENDING_DIR, `${r.hash}.staged.json`),
+    target: path.join(history, `${r.hash}.json`),
+  };
+}
+
+function write(agentDir: string, r: RunRecord) {
+  const ledger = new Ledger(agentDir);
+  return writer.writeRecord({
+    ...paths(agentDir, r),
+    data: serializeRunRecord(r),
+    entry: { kind: 'run', hash: r.hash, captured_at: r.captured_at },
+    ledger: ledger.location,
+  });
+}
+
+const ledgerText = (agentDir: string) => readFile(path.join(agentDir, 'ledger.jsonl'), 'utf8');
+
+describe('ThreadedFileWriter.writeRecord', () => {
+  it('stages, logs and publishes a record, with ledger lines byte for byte as Ledger writes them', async () => {
+    const agentDir = path.join(ws.root, 'a');
+    const records = Array.from({ length: 30 }, (_, i) => record(`task ${i}`, i));
+    const results = await Promise.all(records.map((r) => write(agentDir, r)));
+    expect(results.every((r) => r.state === 'published')).toBe(true);
+    for (const r of records) {
+      expect(await readFile(paths(agentDir, r).target, 'utf8')).toBe(serializeRunRecord(r));
+    }
+    expect(await readdir(path.join(agentDir, 'history', PENDING_DIR))).toEqual([]);
+    // No lock and no lock token are left behind once the writer is closed.
+    await writer.close();
+    expect((await readdir(agentDir)).sort()).toEqual(['history', 'ledger.jsonl']);
+
+    const text = await ledgerText(agentDir);
+    const check = checkLedger(text);
+    expect(check).toMatchObject({ ok: true, entries: 30 });
+    expect(check.runs).toEqual(new Set(records.map((r) => r.hash)));
+    // The same entries appended by Ledger on this thread give the same bytes.
+    const byLedger = path.join(ws.root, 'b');
+    const entries = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as LedgerEntry);
+    await new Ledger(byLedger).appendMany(
+      entries.map(({ kind, hash, captured_at }) => ({ kind, hash, captured_at })),
+    );
+    expect(await ledgerText(byLedger)).toBe(text);
+    // And the entries it resolves with are the lines written.
+    for (const [i, result] of results.entries())
+      if (result.state === 'published')
+        expect(`${canonicalJson(result.entry)}\n`).toBe(
+          `${canonicalJson(entries.find((e) => e.hash === records[i]!.hash))}\n`,
+        );
+  });
+
+  it('writes nothing for a record already published with the same bytes', async () => {
+    const agentDir = path.join(ws.root, 'a');
+    const r = record('same');
+    expect((await write(agentDir, r)).state).toBe('published');
+    const before = await ledgerText(agentDir);
+    expect(await write(agentDir, r)).toEqual({ state: 'present' });
+    expect(await ledgerText(agentDir)).toBe(before);
+  });
+
+  it('republishes over a damaged copy, with a new entry', async () => {
+    const agentDir = path.join(ws.root, 'a');
+    const r = record('damaged');
+    const { target } = paths(agentDir, r);
+    expect((await write(agentDir, r)).state).toBe('published');
+    await writeFile(target, '{"torn":');
+    expect((await write(agentDir, r)).state).toBe('published');
+    expect(await readFile(target, 'utf8')).toBe(serializeRunRecord(r));
+    expect(checkLedger(await ledgerText(agentDir))).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('leaves the record staged, with no entry, when the ledger lock is taken', async () => {
+    const agentDir = path.join(ws.root, 'a');
+    const ledger = new Ledger(agentDir);
+    await ledger.append({ kind: 'run', hash: 'f'.repeat(64), captured_at: '2026-11-30T09:00:00Z' });
+    const before = await ledgerText(agentDir);
+    const r = record('while locked');
+    const { pending, target } = paths(agentDir, r);
+    const result = await withFileLock(ledger.location.lockFile, () => write(agentDir, r));
+    expect(result).toEqual({ state: 'staged' });
+    expect(await readFile(pending, 'utf8')).toBe(serializeRunRecord(r));
+    expect(existsSync(target)).toBe(false);
+    expect(await ledgerText(agentDir)).toBe(before);
+  });
+
+  it('keeps one chain when this thread and the writer thread append to the same ledger at once', async () => {
+    const agentDir = path.join(ws.root, 'a');
+    const batcher = new LedgerBatcher(new Ledger(agentDir, { keepLockToken: true }));
+    const mainThread = Array.from({ length: 40 }, (_, i) =>
+      batcher.append({
+        kind: 'tombstone',
+        hash: `${i}`.padStart(64, '0'),
+        captured_at: '2026-11-30T09:00:00Z',
+      }),
+    );
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => write(agentDir, record(`thread ${i}`, i % 60))),
+      ...mainThread,
+    ]);
+    await batcher.flush();
+    batcher.releaseLockToken();
+    const check = checkLedger(await ledgerText(agentDir));
+    expect(check).toMatchObject({ ok: true, entries: 80 });
+    expect(check.tombstones.size).toBe(40);
+    // Whatever found the lock taken was left staged; everything else is published.
+    const staged = results.filter((r) => 'state' in r && r.state === 'staged').length;
+    expect(check.runs.size).toBe(40 - staged);
   });
 });
