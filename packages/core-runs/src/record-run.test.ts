@@ -149,9 +149,13 @@ describe('recordRun through a ThreadedFileWriter', () => {
       expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 2 });
       expect(await readdir(path.join(agentDir, 'history', PENDING_DIR))).toEqual([]);
 
-      // A repeat of the same run is a no-op.
-      await recordRun(record, options);
-      expect(checkLedger(await ledger.read()).entries).toBe(2);
+      // A repeat of the same run is a no-op, also when it arrives several times at once.
+      const third = minimalRecord('third', '2024-01-01T00:00:02Z');
+      await Promise.all(
+        [record, ...Array.from({ length: 6 }, () => third)].map((r) => recordRun(r, options)),
+      );
+      expect(checkLedger(await ledger.read())).toMatchObject({ ok: true, entries: 3 });
+      expect((await threaded.get(third.hash)).hash).toBe(third.hash);
     } finally {
       onThisThread.mockRestore();
       await ledger.flush();
