@@ -183,7 +183,8 @@ export class FileHistoryStore implements HistoryStore {
     if (result.state === 'staged') return staged(file, pending, target, settle);
     settle();
     const noop = async () => {};
-    return { file, created: result.state === 'published', published: true, commit: noop, abort: noop };
+    if (result.state === 'present') return { file, created: false, commit: noop, abort: noop };
+    return { file, created: true, published: true, commit: noop, abort: noop };
   }
 
   /**
