@@ -177,10 +177,14 @@ describe('withFileLock', () => {
         const { readdirSync } = await import('node:fs');
         process.stdout.write(readdirSync(${JSON.stringify(ws.root)}).filter((n) => n.startsWith('.sdetkit-tmp-')).join());
       `;
-      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       expect(child.stdout).toMatch(/^\.sdetkit-tmp-x\.lock\.\d+\.[0-9a-f]{16}$/);
       expect(await lockFiles()).toEqual([]);
-    });
+      // Longer than the child's own limit: a busy machine can take seconds to start Node and load the package.
+    }, 20_000);
   });
 });
 

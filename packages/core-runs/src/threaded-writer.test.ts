@@ -131,7 +131,8 @@ describe('ThreadedFileWriter', () => {
     expect(child.signal).toBeNull();
     expect(child.stdout).toBe('written');
     expect(await readFile(target, 'utf8')).toBe('from the child');
-  });
+    // Longer than the child's own limit: a busy machine can take seconds to start Node and load the package.
+  }, 20_000);
 });
 
 /** A minimal record captured at second `second` of a fixed minute. */
