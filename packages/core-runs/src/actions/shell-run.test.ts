@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionContext } from '../action-registry.js';
@@ -36,9 +37,23 @@ describe('shell.run', () => {
     process.env.DEPLOY_TOKEN = 'canary-deploy-token-2';
     process.env.BUILD_FLAVOR = 'plain-value';
     try {
-      const dump = { argv: ['node', '-e', 'console.log(JSON.stringify(process.env))'] };
+      // The variables looked at, with PATH as its hash: the recorded output is capped at 1,000
+      // characters, and a clone in a deep folder makes PATH alone longer than that.
+      const script = `const { createHash } = require('node:crypto');
+        const e = process.env;
+        console.log(JSON.stringify({
+          PATH: createHash('sha256').update(e.PATH ?? '').digest('hex'),
+          SDETKIT_WEBHOOK_SECRET: e.SDETKIT_WEBHOOK_SECRET,
+          DEPLOY_TOKEN: e.DEPLOY_TOKEN,
+          BUILD_FLAVOR: e.BUILD_FLAVOR,
+        }));`;
+      const dump = { argv: ['node', '-e', script] };
       const env = JSON.parse((await run(dump)).payload.stdout as string) as Record<string, string>;
-      expect(env.PATH).toBe(process.env.PATH);
+      expect(env.PATH).toBe(
+        createHash('sha256')
+          .update(process.env.PATH ?? '')
+          .digest('hex'),
+      );
       expect(env.SDETKIT_WEBHOOK_SECRET).toBeUndefined();
       expect(env.DEPLOY_TOKEN).toBeUndefined();
       expect(env.BUILD_FLAVOR).toBeUndefined();
