@@ -119,14 +119,14 @@ export function createServer(options: ServerOptions): SdetkitServer {
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const clock = options.clock ?? (() => new Date());
   const rateLimit = options.rateLimit ?? { maxTokens: 5, refillPerSecond: 1 };
-  const metrics = new ServerMetrics();
+  // Every request writes a record: creating and fsyncing its file, its ledger entry and its
+  // publication happen on one worker thread shared by all tenants, off the request path.
+  const writer = new ThreadedFileWriter();
+  const metrics = new ServerMetrics({ writerStats: () => writer.stats() });
   const logger = options.logger ?? createServerLogger();
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
   const workspaces = new Map<string, Promise<TenantWorkspace>>();
-  // Every request writes a record: creating and fsyncing its file happen on one worker thread
-  // shared by all tenants, off the request path.
-  const writer = new ThreadedFileWriter();
   const open = (tenant: string, workspaceRoot: string) => {
     let opened = workspaces.get(tenant);
     if (!opened) {

@@ -1,3 +1,5 @@
+import type { WriterStats } from '@sdetkit/core-runs';
+
 const BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000];
 
 /** Counters and a latency histogram, rendered in Prometheus text format. */
@@ -12,6 +14,9 @@ export class ServerMetrics {
   duplicates = 0;
   verificationFailures = 0;
   retentionRemoved = 0;
+
+  /** `writerStats`: the record writer thread's counts, read at each render. */
+  constructor(private readonly options: { writerStats?: () => WriterStats } = {}) {}
 
   request(route: string, status: number, ms: number): void {
     const key = `${route}\0${status}`;
@@ -57,6 +62,7 @@ export class ServerMetrics {
       '# HELP sdetkit_retention_removed_total Run records, template runs and conversation logs removed by scheduled retention.',
       '# TYPE sdetkit_retention_removed_total counter',
       `sdetkit_retention_removed_total ${this.retentionRemoved}`,
+      ...this.writerLines(),
       '# HELP sdetkit_http_request_duration_seconds Request latency.',
       '# TYPE sdetkit_http_request_duration_seconds histogram',
     ];
@@ -72,5 +78,19 @@ export class ServerMetrics {
       `sdetkit_http_request_duration_seconds_count ${this.latencyCount}`,
     );
     return `${lines.join('\n')}\n`;
+  }
+
+  private writerLines(): string[] {
+    const stats = this.options.writerStats?.();
+    if (!stats) return [];
+    return [
+      '# HELP sdetkit_record_saves_total Run records saved, by the thread that wrote their ledger entry: main_thread when another process (a CLI run) held the ledger lock.',
+      '# TYPE sdetkit_record_saves_total counter',
+      `sdetkit_record_saves_total{by="main_thread"} ${stats.recordsLeftStaged}`,
+      `sdetkit_record_saves_total{by="writer_thread"} ${stats.recordsPublished}`,
+      '# HELP sdetkit_writer_batches_total Batches written by the record writer thread, one round of fsyncs each.',
+      '# TYPE sdetkit_writer_batches_total counter',
+      `sdetkit_writer_batches_total ${stats.batches}`,
+    ];
   }
 }

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmacHex, TokenStore } from '@sdetkit/channels';
+import { checkLedger, withFileLock } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { createServer, SdetkitServer } from '../src/create-server.js';
 import { testServer } from './test-server.js';
@@ -261,9 +262,40 @@ describe('operations', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('sdetkit_http_requests_total{route="/webhook/generic",status="200"} 1');
     expect(metrics).toContain('sdetkit_runs_total{status="ok"} 1');
+    expect(metrics).toContain('sdetkit_record_saves_total{by="writer_thread"} 1');
+    expect(metrics).toContain('sdetkit_record_saves_total{by="main_thread"} 0');
+    expect(metrics).toMatch(/\nsdetkit_writer_batches_total 1\n/);
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
+  });
+});
+
+describe('record saves', () => {
+  it('saves on the main thread while another process holds the ledger lock, and counts where each was saved', async () => {
+    await start();
+    await post('/webhook/generic', { channel: 'ci', user_id: 'm', text: 'first' });
+    // A CLI run appending to the ledger: the writer thread leaves the record to the main thread, which waits.
+    let release = () => {};
+    const holding = withFileLock(
+      path.join(root, '.sdetkit/agent/ledger.lock'),
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const answer = post('/webhook/generic', { channel: 'ci', user_id: 'm', text: 'second' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    release();
+    await holding;
+    const body = (await (await answer).json()) as { result: { hash: string } };
+    expect(await readdir(path.join(root, '.sdetkit/agent/history'))).toContain(`${body.result.hash}.json`);
+    const ledger = await readFile(path.join(root, '.sdetkit/agent/ledger.jsonl'), 'utf8');
+    expect(checkLedger(ledger)).toMatchObject({ ok: true, entries: 2 });
+    const metrics = server.metrics.render();
+    expect(metrics).toContain('sdetkit_record_saves_total{by="writer_thread"} 1');
+    expect(metrics).toContain('sdetkit_record_saves_total{by="main_thread"} 1');
   });
 });
 

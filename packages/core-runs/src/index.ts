@@ -133,6 +133,7 @@ export {
   type RecordWrite,
   type RecordWriteResult,
   ThreadedFileWriter,
+  type WriterStats,
 } from './threaded-writer.js';
 export {
   type VerifyProblem,

@@ -166,6 +166,9 @@ describe('ThreadedFileWriter.writeRecord', () => {
     const records = Array.from({ length: 30 }, (_, i) => record(`task ${i}`, i));
     const results = await Promise.all(records.map((r) => write(agentDir, r)));
     expect(results.every((r) => r.state === 'published')).toBe(true);
+    const { batches, ...counts } = writer.stats();
+    expect(counts).toEqual({ recordsPublished: 30, recordsLeftStaged: 0 });
+    expect(batches).toBeGreaterThanOrEqual(1);
     for (const r of records) {
       expect(await readFile(paths(agentDir, r).target, 'utf8')).toBe(serializeRunRecord(r));
     }
@@ -225,6 +228,7 @@ describe('ThreadedFileWriter.writeRecord', () => {
     const { pending, target } = paths(agentDir, r);
     const result = await withFileLock(ledger.location.lockFile, () => write(agentDir, r));
     expect(result).toEqual({ state: 'staged' });
+    expect(writer.stats()).toMatchObject({ recordsPublished: 0, recordsLeftStaged: 1 });
     expect(await readFile(pending, 'utf8')).toBe(serializeRunRecord(r));
     expect(existsSync(target)).toBe(false);
     expect(await ledgerText(agentDir)).toBe(before);

@@ -304,6 +304,16 @@ async function syncFolder(dir) {
 }
 `;
 
+/** What a `ThreadedFileWriter` has done since it was made. */
+export interface WriterStats {
+  /** Batches its thread wrote (each one round of fsyncs). */
+  batches: number;
+  /** Run records it staged, logged and published itself. */
+  recordsPublished: number;
+  /** Run records it left staged because another process held the ledger's lock (logged by the caller). */
+  recordsLeftStaged: number;
+}
+
 interface Waiting {
   resolve: (result: RecordWriteResult | undefined) => void;
   reject: (error: Error) => void;
@@ -338,6 +348,12 @@ export class ThreadedFileWriter implements FileWriter {
   private outbox: PostedWrite[] = [];
   /** The worker's lock tokens, by ledger lock path. */
   private readonly tokens = new Map<string, ThreadLockToken>();
+  private readonly counts: WriterStats = { batches: 0, recordsPublished: 0, recordsLeftStaged: 0 };
+
+  /** Counts of what it has done, for a server's metrics. */
+  stats(): WriterStats {
+    return { ...this.counts };
+  }
 
   async write(target: string, data: string): Promise<void> {
     await this.enqueue({ target, data, inPlace: false });
@@ -414,7 +430,12 @@ export class ThreadedFileWriter implements FileWriter {
         done: { id: number; result?: RecordWriteResult }[];
         failed: { id: number; message: string; code?: string }[];
       }) => {
-        for (const { id, result } of done) this.settle(id)?.resolve(result);
+        this.counts.batches++;
+        for (const { id, result } of done) {
+          if (result?.state === 'published') this.counts.recordsPublished++;
+          else if (result?.state === 'staged') this.counts.recordsLeftStaged++;
+          this.settle(id)?.resolve(result);
+        }
         for (const { id, message, code } of failed)
           this.settle(id)?.reject(Object.assign(new Error(message), code === undefined ? {} : { code }));
         if (this.waiting.size === 0) this.becameIdle(worker);
