@@ -45,9 +45,16 @@ describe('agent verify', () => {
         path.join(history, `${h}.json`),
         path.join(history, `.pending/${h}.${HOST_TAG}-${dead}.json`),
       );
+    // And the lock token file it kept for its ledger appends.
+    const token = `.sdetkit-tmp-ledger.lock.${dead}.0123456789abcdef`;
+    await writeFile(path.join(ws.root, '.sdetkit/agent', token), `${dead} 0123456789abcdef ${HOST_TAG}\n`);
     const result = await runCli(ws.root, ['agent', 'verify']);
     expect(result.code, result.stdout).toBe(0);
     expect(result.stderr).toContain(`verify: published interrupted run ${hash}`);
+    expect(result.stderr).toContain(
+      `verify: removed .sdetkit/agent/${token}, a lock token a killed process left`,
+    );
+    expect(await readdir(path.join(ws.root, '.sdetkit/agent'))).not.toContain(token);
     expect(await readFile(path.join(history, `${hash}.json`))).toEqual(bytes);
     expect(await readdir(path.join(history, '.pending'))).toEqual([]);
     expect(result.json).toMatchObject({ ok: true, records: 1 });

@@ -4,7 +4,13 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropLockToken, dropThreadLockToken, threadLockToken, withFileLock } from './file-lock.js';
+import {
+  dropLockToken,
+  dropThreadLockToken,
+  removeDeadLockTokens,
+  threadLockToken,
+  withFileLock,
+} from './file-lock.js';
 import { HOST_TAG } from './process-alive.js';
 import { createTempWorkspace } from './testing/temp-workspace.js';
 
@@ -203,5 +209,39 @@ describe('threadLockToken', () => {
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(token.temp)).toBe(false);
     await expect(withFileLock(lock, async () => 'taken')).resolves.toBe('taken');
+  });
+});
+
+describe('removeDeadLockTokens', () => {
+  it("removes the token files of this host's dead processes and keeps every other", async () => {
+    const token = (pid: number, nonce: string, host = HOST_TAG) => ({
+      name: `.sdetkit-tmp-x.lock.${pid}.${nonce}`,
+      content: `${pid} ${nonce} ${host}\n`,
+    });
+    const dead = token(deadPid(), 'a1a1a1a1a1a1a1a1');
+    const deadHolder = token(deadPid(), 'b2b2b2b2b2b2b2b2');
+    const ownPast = token(process.pid, 'c3c3c3c3c3c3c3c3'); // an earlier process with this pid (a restarted container)
+    const live = token(process.ppid, 'd4d4d4d4d4d4d4d4');
+    const foreign = token(deadPid(), 'e5e5e5e5e5e5e5e5', 'ffffffff');
+    const partial = { name: '.sdetkit-tmp-x.lock.1.f6f6f6f6f6f6f6f6', content: `${deadPid()} f6f6` };
+    for (const t of [dead, deadHolder, ownPast, live, foreign, partial])
+      await writeFile(path.join(ws.root, t.name), t.content);
+    // A dead holder's token still linked as the lock is left to the takeover, which removes both.
+    await writeFile(lock, deadHolder.content);
+    await writeFile(path.join(ws.root, 'other.lock'), 'not a token');
+    // This process's own kept token stays.
+    await withFileLock(lock.replace('x.lock', 'y.lock'), async () => undefined, { keepToken: true });
+    const thread = threadLockToken(lock);
+    await writeFile(thread.temp, thread.content);
+    try {
+      expect(await removeDeadLockTokens(lock)).toEqual([dead.name, ownPast.name].sort());
+      const left = await readdir(ws.root);
+      for (const kept of [deadHolder, live, foreign, partial]) expect(left).toContain(kept.name);
+      expect(left).toContain(path.basename(thread.temp));
+      expect(left.filter((n) => n.startsWith('.sdetkit-tmp-y.lock.'))).toHaveLength(1);
+    } finally {
+      dropThreadLockToken(thread);
+      dropLockToken(lock.replace('x.lock', 'y.lock'));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, rmSync } from 'node:fs';
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_PREFIX } from './atomic-write.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
@@ -212,6 +212,33 @@ export function dropThreadLockToken(token: ThreadLockToken): void {
 
 function dropAllThreadTokens(): void {
   for (const token of [...threadTokens]) dropThreadLockToken(token);
+}
+
+/**
+ * Removes the token files of `lockPath` that processes killed on this host
+ * left behind (a kept token or a thread token is written once and only
+ * removed at a clean exit). A token counts as left over by the rule a lock
+ * holder does: its line names this host and a pid that is dead, or this
+ * process's pid with a nonce it does not hold. Tokens from other hosts,
+ * this process's own, half-written ones and the one the lock is linked to
+ * (the takeover removes that one) are kept. Returns the removed file names.
+ */
+export async function removeDeadLockTokens(lockPath: string): Promise<string[]> {
+  const dir = path.dirname(lockPath);
+  const prefix = `${TEMP_PREFIX}${path.basename(lockPath)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const ours = new Set([...keptTokens.values(), ...threadTokens].map((token) => token.temp));
+  const linked = readIfThere(lockPath);
+  const removed: string[] = [];
+  for (const name of names.sort()) {
+    const file = path.join(dir, name);
+    if (!name.startsWith(prefix) || ours.has(file)) continue;
+    const holder = await readFile(file, 'utf8').catch(() => undefined);
+    if (holder === undefined || holder === linked || !holderIsDead(holder)) continue;
+    await rm(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /**

@@ -35,6 +35,7 @@ export {
   dropLockToken,
   dropThreadLockToken,
   type LockOptions,
+  removeDeadLockTokens,
   type ThreadLockToken,
   threadLockToken,
   withFileLock,

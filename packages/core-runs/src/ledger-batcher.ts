@@ -50,6 +50,11 @@ export class LedgerBatcher {
     await this.last;
   }
 
+  /** `Ledger.removeDeadLockTokens`. */
+  removeDeadLockTokens(): Promise<string[]> {
+    return this.ledger.removeDeadLockTokens();
+  }
+
   /** `Ledger.releaseLockToken`: after `flush`, when the process stops appending (a server closing). */
   releaseLockToken(): void {
     this.ledger.releaseLockToken();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { appendWholeSync, openCreatingSync, syncFile } from './atomic-write.js';
 import { canonicalHash, canonicalJson } from './canonical-json.js';
-import { dropLockToken, withFileLock } from './file-lock.js';
+import { dropLockToken, removeDeadLockTokens, withFileLock } from './file-lock.js';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 export const GENESIS = '0'.repeat(64);
@@ -91,6 +91,11 @@ export class Ledger {
   /** Removes the kept lock token, if any and not in use; the next append makes a new one. */
   releaseLockToken(): void {
     dropLockToken(this.lock);
+  }
+
+  /** Removes lock token files killed processes left (`removeDeadLockTokens`); returns their names. */
+  removeDeadLockTokens(): Promise<string[]> {
+    return removeDeadLockTokens(this.lock);
   }
 
   async append(record: { kind: LedgerKind; hash: string; captured_at: string }): Promise<LedgerEntry> {

@@ -104,7 +104,34 @@ describe('recordRun', () => {
     expect(await recoverInterruptedRuns(history, new Ledger(agentDir))).toEqual({
       recovered: [],
       discarded: 0,
+      tokensRemoved: [],
     });
+  });
+});
+
+describe('recordRun before its first record', () => {
+  it('removes the ledger lock token a killed process left, and keeps a live one', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const tokens = {
+      dead: [`.sdetkit-tmp-ledger.lock.${dead}.00112233aabbccdd`, `${dead} 00112233aabbccdd ${HOST_TAG}\n`],
+      live: [
+        `.sdetkit-tmp-ledger.lock.${process.ppid}.44556677eeff0011`,
+        `${process.ppid} 44556677eeff0011 ${HOST_TAG}\n`,
+      ],
+    };
+    await mkdir(agentDir, { recursive: true });
+    for (const [name, content] of Object.values(tokens))
+      await writeFile(path.join(agentDir, name!), content!);
+    const ledger = new Ledger(agentDir);
+    await recordRun(record, {
+      config: defaultAgentConfig(),
+      configs: new ConfigStore(agentDir),
+      history,
+      ledger,
+    });
+    const names = await readdir(agentDir);
+    expect(names).not.toContain(tokens.dead[0]);
+    expect(names).toContain(tokens.live[0]);
   });
 });
 

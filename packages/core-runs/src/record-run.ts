@@ -23,7 +23,8 @@ export async function recordRun(
      * history store whose writer can log and publish (the server's
      * `ThreadedFileWriter`) writes the entry itself.
      */
-    ledger: Pick<Ledger, 'append' | 'read'> & { location?: LedgerLocation };
+    ledger: Pick<Ledger, 'append' | 'read'> &
+      Partial<Pick<Ledger, 'removeDeadLockTokens'>> & { location?: LedgerLocation };
   },
 ): Promise<void> {
   // Before the first record of each store: finish what killed processes left behind.
@@ -57,11 +58,15 @@ export async function recordRun(
 
 /**
  * Publishes or drops the records that killed processes staged (see
- * `FileHistoryStore.recoverPending`); reads the ledger only when needed.
+ * `FileHistoryStore.recoverPending`), reading the ledger only when needed,
+ * and removes the lock token files they left (`tokensRemoved`, when the
+ * ledger can: `Ledger.removeDeadLockTokens`).
  */
-export function recoverInterruptedRuns(
+export async function recoverInterruptedRuns(
   history: Required<Pick<HistoryStore, 'recoverPending'>>,
-  ledger: Pick<Ledger, 'read'>,
-): Promise<{ recovered: string[]; discarded: number }> {
-  return history.recoverPending(async () => checkLedger(await ledger.read()).runs);
+  ledger: Pick<Ledger, 'read'> & Partial<Pick<Ledger, 'removeDeadLockTokens'>>,
+): Promise<{ recovered: string[]; discarded: number; tokensRemoved: string[] }> {
+  const result = await history.recoverPending(async () => checkLedger(await ledger.read()).runs);
+  const tokensRemoved = (await ledger.removeDeadLockTokens?.()) ?? [];
+  return { ...result, tokensRemoved };
 }

@@ -32,7 +32,7 @@ async function verifyWorkspace(historyDir: string) {
   const agent = await resolveFlagPath('agent folder', AGENT_DIR);
   const ledger = new Ledger(agent.absolute);
   // Finish runs a killed process staged but did not publish (their ledger entry is written).
-  const { recovered } = await recoverInterruptedRuns(
+  const { recovered, tokensRemoved } = await recoverInterruptedRuns(
     new FileHistoryStore(history.absolute, history.relative),
     ledger,
   );
@@ -42,17 +42,20 @@ async function verifyWorkspace(historyDir: string) {
     ledgerText: await ledger.read(),
     displayLedger: `${agent.relative}/ledger.jsonl`,
   });
-  return { result, recovered };
+  // Lock token files left by killed processes, named as the workspace shows them.
+  const tokens = tokensRemoved.map((name) => `${agent.relative}/${name}`);
+  return { result, recovered, tokens };
 }
 
 /** Recomputes every record hash and checks the ledger chain; exit 1 on any problem. */
 export async function verifyCommand(opts: { historyDir: string }): Promise<CommandResult> {
-  const { result, recovered } = await verifyWorkspace(opts.historyDir);
+  const { result, recovered, tokens } = await verifyWorkspace(opts.historyDir);
   return {
     output: result,
     exitCode: result.ok ? 0 : 1,
     notes: [
       ...recovered.map((hash) => `verify: published interrupted run ${hash} (its ledger entry was written)`),
+      ...tokens.map((file) => `verify: removed ${file}, a lock token a killed process left`),
       ...result.problems.map((p) => `verify: ${p.kind}: ${p.file}: ${p.detail}`),
     ],
   };
