@@ -277,16 +277,23 @@ describe('record saves', () => {
     await post('/webhook/generic', { channel: 'ci', user_id: 'm', text: 'first' });
     // A CLI run appending to the ledger: the writer thread leaves the record to the main thread, which waits.
     let release = () => {};
-    const holding = withFileLock(
-      path.join(root, '.sdetkit/agent/ledger.lock'),
-      () =>
-        new Promise<void>((resolve) => {
-          release = resolve;
-        }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    let held = () => {};
+    const acquired = new Promise<void>((resolve) => {
+      held = resolve;
+    });
+    const holding = withFileLock(path.join(root, '.sdetkit/agent/ledger.lock'), () => {
+      held();
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await acquired;
     const answer = post('/webhook/generic', { channel: 'ci', user_id: 'm', text: 'second' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Until the writer thread has found the lock taken and left the record to the main thread.
+    for (const deadline = Date.now() + 10_000; !server.metrics.render().includes('{by="main_thread"} 1'); ) {
+      if (Date.now() > deadline) throw new Error('the record was not left to the main thread within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     release();
     await holding;
     const body = (await (await answer).json()) as { result: { hash: string } };

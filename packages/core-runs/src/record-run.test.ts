@@ -109,6 +109,14 @@ describe('recordRun', () => {
   });
 });
 
+/** Resolves once `condition` holds, checking every 10 ms; fails after 10 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !condition(); ) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('recordRun before its first record', () => {
   it('removes the ledger lock token a killed process left, and keeps a live one', async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
@@ -157,16 +165,20 @@ describe('recordRun through a ThreadedFileWriter', () => {
       // Another holder has the lock: the record waits staged, then this thread's batcher logs it once the lock is free.
       const second = minimalRecord('second', '2024-01-01T00:00:01Z');
       let release = () => {};
-      const holding = withFileLock(
-        ledger.location.lockFile,
-        () =>
-          new Promise<void>((resolve) => {
-            release = resolve;
-          }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      let held = () => {};
+      const acquired = new Promise<void>((resolve) => {
+        held = resolve;
+      });
+      const holding = withFileLock(ledger.location.lockFile, () => {
+        held();
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      });
+      await acquired;
       const saving = recordRun(second, options);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Until the writer thread has found the lock taken and left the record staged.
+      await until(() => writer.stats().recordsLeftStaged === 1);
       expect(await exists(path.join(agentDir, 'history', `${second.hash}.json`))).toBe(false);
       release();
       await holding;
