@@ -112,7 +112,7 @@ function readIfThere(file: string): string | undefined {
 /** Nonces of the locks this process holds right now. */
 const held = new Set<string>();
 
-interface Token {
+export interface Token {
   nonce: string;
   /** `<pid> <nonce> <host tag>\n`: what the lock file holds while this token holds it. */
   content: string;
@@ -165,14 +165,12 @@ function dropAllLockTokens(): void {
   keptTokens.clear();
 }
 
-/** What another thread of this process needs to take a lock itself: the token file and what it holds. */
-export interface ThreadLockToken {
+/**
+ * What another thread of this process needs to take a lock itself: the lock,
+ * and a token whose file (`temp`) it writes (`content`) before its first link.
+ */
+export interface ThreadLockToken extends Token {
   lockPath: string;
-  /** The token file, linked as the lock; the thread writes it (`content`) before its first link. */
-  temp: string;
-  /** `<pid> <nonce> <host tag>\n`, as every holder writes. */
-  content: string;
-  nonce: string;
 }
 
 /** Thread tokens in use, removed at exit like kept tokens. */
@@ -189,11 +187,10 @@ const threadTokens = new Set<ThreadLockToken>();
  * over what dead processes left. `dropThreadLockToken` removes it.
  */
 export function threadLockToken(lockPath: string): ThreadLockToken {
-  const { nonce, content, temp } = newToken(lockPath);
-  const token = { lockPath, temp, content, nonce };
+  const token = { ...newToken(lockPath), lockPath };
   if (threadTokens.size === 0) process.once('exit', dropAllThreadTokens);
   threadTokens.add(token);
-  held.add(nonce);
+  held.add(token.nonce);
   return token;
 }
 
@@ -225,7 +222,7 @@ function dropAllThreadTokens(): void {
  */
 export async function removeDeadLockTokens(lockPath: string): Promise<string[]> {
   const dir = path.dirname(lockPath);
-  const prefix = `${TEMP_PREFIX}${path.basename(lockPath)}.`;
+  const prefix = tokenPrefix(lockPath);
   const names = await readdir(dir).catch(() => [] as string[]);
   const ours = new Set([...keptTokens.values(), ...threadTokens].map((token) => token.temp));
   const linked = readIfThere(lockPath);
@@ -257,7 +254,12 @@ function holderIsDead(holder: string): boolean {
 
 /** `.sdetkit-tmp-<lock name>.<pid>.<nonce>`: readers skip it; a killed holder leaves at most one. */
 function tempLockPath(lockPath: string, pid: number, nonce: string): string {
-  return path.join(path.dirname(lockPath), `${TEMP_PREFIX}${path.basename(lockPath)}.${pid}.${nonce}`);
+  return path.join(path.dirname(lockPath), `${tokenPrefix(lockPath)}${pid}.${nonce}`);
+}
+
+/** What the names of `lockPath`'s token files start with. */
+function tokenPrefix(lockPath: string): string {
+  return `${TEMP_PREFIX}${path.basename(lockPath)}.`;
 }
 
 /** Exclusive create of `lockPath` holding `content`: link when the file system can, else O_EXCL. */

@@ -136,7 +136,6 @@ export class FileHistoryStore implements HistoryStore {
         };
       }),
     );
-    const noop = async () => {};
     try {
       if (options.ledger && this.writer.writeRecord)
         return await this.stageAndLog(record, pending, options.ledger, settle);
@@ -182,7 +181,6 @@ export class FileHistoryStore implements HistoryStore {
     });
     if (result.state === 'staged') return staged(file, pending, target, settle);
     settle();
-    const noop = async () => {};
     if (result.state === 'present') return { file, created: false, commit: noop, abort: noop };
     return { file, created: true, published: true, commit: noop, abort: noop };
   }
@@ -307,6 +305,9 @@ export class FileHistoryStore implements HistoryStore {
     return { record: parsed.data };
   }
 }
+
+/** `commit` and `abort` of a record with nothing left to publish or drop. */
+const noop = async () => {};
 
 /** A record staged at `pending`: `commit` renames it to `target`, `abort` removes it; either then calls `settle`. */
 function staged(file: string, pending: string, target: string, settle: () => void): StagedRecord {

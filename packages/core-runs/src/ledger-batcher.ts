@@ -25,11 +25,11 @@ export class LedgerBatcher {
   private last: Promise<void> = Promise.resolve();
   private beforeLast: Promise<void> = Promise.resolve();
 
-  /** The ledger's file and lock (`Ledger.location`). */
-  readonly location: LedgerLocation;
+  constructor(private readonly ledger: Ledger) {}
 
-  constructor(private readonly ledger: Ledger) {
-    this.location = ledger.location;
+  /** The ledger's file and lock (`Ledger.location`). */
+  get location(): LedgerLocation {
+    return this.ledger.location;
   }
 
   append(record: Pending['record']): Promise<LedgerEntry> {

@@ -73,8 +73,6 @@ export class Ledger {
   readonly file: string;
   private readonly lock: string;
   private readonly keepLockToken: boolean;
-  /** The ledger file and its lock: what another thread needs to append as `writeMany` does. */
-  readonly location: LedgerLocation;
 
   /**
    * `keepLockToken`: keep this process's lock token file between appends
@@ -85,7 +83,11 @@ export class Ledger {
     this.file = path.join(agentDir, LEDGER_FILE);
     this.lock = path.join(agentDir, 'ledger.lock');
     this.keepLockToken = options.keepLockToken ?? false;
-    this.location = { file: this.file, lockFile: this.lock };
+  }
+
+  /** The ledger file and its lock: what another thread needs to append as `writeMany` does. */
+  get location(): LedgerLocation {
+    return { file: this.file, lockFile: this.lock };
   }
 
   /** Removes the kept lock token, if any and not in use; the next append makes a new one. */

@@ -111,21 +111,22 @@ async function run() {
   const files = [];
   const inPlaceDirs = new Set();
   for (const write of writes) {
-    const { id, target, data, inPlace, record } = write;
+    const { id, target, data, record } = write;
     if (record && isPublished(target, data)) {
       done.push({ id, result: { state: 'present' } });
       continue;
     }
-    // A record is staged at its pending name; an in-place write's "temp" file is its target.
+    // A record is staged in place at its pending name; an in-place write's "temp" file is its target.
+    const inPlace = write.inPlace || record !== undefined;
     const file = record ? record.pending : target;
     const dir = path.dirname(file);
-    const temp = inPlace || record ? file : path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
+    const temp = inPlace ? file : path.join(dir, prefix + path.basename(target) + '.' + process.pid + '.' + nonce + (counter++).toString(36));
     let fd;
     try {
-      fd = openCreating(temp, dir, inPlace || record ? 'w' : 'wx');
+      fd = openCreating(temp, dir, inPlace ? 'w' : 'wx');
       fs.writeFileSync(fd, data);
-      files.push({ id, target, dir, temp, fd, inPlace: inPlace || !!record, record });
-      if (inPlace || record) inPlaceDirs.add(dir);
+      files.push({ id, target, dir, temp, fd, inPlace, record });
+      if (inPlace) inPlaceDirs.add(dir);
     } catch (error) {
       if (fd !== undefined) dropTemp({ fd, temp });
       fail(id, error);
@@ -292,15 +293,8 @@ async function syncPath(file) {
   }
 }
 // As fsyncFolder in atomic-write.ts. Some file systems refuse fsync on a folder; renames and new names are still made.
-async function syncFolder(dir) {
-  let fd;
-  try {
-    fd = fs.openSync(dir, 'r');
-    await fsync(fd);
-  } catch {
-  } finally {
-    if (fd !== undefined) try { fs.closeSync(fd); } catch {}
-  }
+function syncFolder(dir) {
+  return syncPath(dir).catch(() => {});
 }
 `;
 
@@ -409,12 +403,14 @@ export class ThreadedFileWriter implements FileWriter {
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
-    this.dropTokens();
+    for (const token of this.takeTokens()) dropThreadLockToken(token);
   }
 
-  private dropTokens(): void {
-    for (const token of this.tokens.values()) dropThreadLockToken(token);
+  /** The worker's tokens, which the next worker will not use: it gets new ones. */
+  private takeTokens(): ThreadLockToken[] {
+    const tokens = [...this.tokens.values()];
     this.tokens.clear();
+    return tokens;
   }
 
   private start(): Worker {
@@ -450,9 +446,8 @@ export class ThreadedFileWriter implements FileWriter {
       }
       // Writes not posted yet were failed too: they are not made after all.
       this.outbox = [];
-      // A ledger lock the dead thread held is released with its tokens; the next worker gets new ones.
-      const tokens = [...this.tokens.values()];
-      this.tokens.clear();
+      // A ledger lock the dead thread held is released with its tokens.
+      const tokens = this.takeTokens();
       void worker.terminate().finally(() => {
         for (const token of tokens) dropThreadLockToken(token);
       });
