@@ -218,12 +218,14 @@ describe('removeDeadLockTokens', () => {
       name: `.sdetkit-tmp-x.lock.${pid}.${nonce}`,
       content: `${pid} ${nonce} ${host}\n`,
     });
-    const dead = token(deadPid(), 'a1a1a1a1a1a1a1a1');
-    const deadHolder = token(deadPid(), 'b2b2b2b2b2b2b2b2');
+    // One exited process for every dead holder: starting Node takes seconds on a busy machine.
+    const gone = deadPid();
+    const dead = token(gone, 'a1a1a1a1a1a1a1a1');
+    const deadHolder = token(gone, 'b2b2b2b2b2b2b2b2');
     const ownPast = token(process.pid, 'c3c3c3c3c3c3c3c3'); // an earlier process with this pid (a restarted container)
     const live = token(process.ppid, 'd4d4d4d4d4d4d4d4');
-    const foreign = token(deadPid(), 'e5e5e5e5e5e5e5e5', 'ffffffff');
-    const partial = { name: '.sdetkit-tmp-x.lock.1.f6f6f6f6f6f6f6f6', content: `${deadPid()} f6f6` };
+    const foreign = token(gone, 'e5e5e5e5e5e5e5e5', 'ffffffff');
+    const partial = { name: '.sdetkit-tmp-x.lock.1.f6f6f6f6f6f6f6f6', content: `${gone} f6f6` };
     for (const t of [dead, deadHolder, ownPast, live, foreign, partial])
       await writeFile(path.join(ws.root, t.name), t.content);
     // A dead holder's token still linked as the lock is left to the takeover, which removes both.
