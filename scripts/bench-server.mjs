@@ -12,11 +12,14 @@
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
 // cores.
-//   node scripts/bench-server.mjs [--requests 10000] [--connections 16] [--warmup 10000] [--dir DIR] [--keep] [--client lean|node]
+//   node scripts/bench-server.mjs [--requests 10000] [--connections 16] [--warmup 10000] [--dir DIR] [--keep] [--settle 300] [--client lean|node]
 // --dir: where the workspaces go (default: the system temp folder).
 // --keep: leave the workspaces (their paths are printed) instead of deleting
 // them at exit; deleting 10,000 files slows file creation nearby for minutes
 // (see below), so keep them when runs follow each other.
+// --settle: at most this many seconds in all (default 300; 0: never) to look,
+// before a scenario, for a new folder where creating a file takes under
+// 50 µs (see below).
 // --client: the load generator. `lean` (default) is bench-http-client.mjs,
 // a minimal keep-alive client that costs the shared cores 40-70 µs per
 // request; `node` is node:http's client (90-240 µs per request here once warm), the
@@ -47,27 +50,71 @@ const warmup = numberOption('--warmup', 10000);
 const parent = path.resolve(option('--dir', tmpdir()));
 const client = option('--client', 'lean');
 const keep = process.argv.includes('--keep');
+const settleSeconds = numberOption('--settle', 300);
+if (!Number.isFinite(settleSeconds) || settleSeconds < 0) {
+  console.error(`--settle: expected a number of seconds, 0 or more, got ${option('--settle', '')}`);
+  process.exit(2);
+}
 if (client !== 'lean' && client !== 'node') {
   console.error(`--client: expected lean or node, got ${client}`);
   process.exit(2);
 }
 mkdirSync(parent, { recursive: true });
 
-// Workspaces are removed only after every scenario: on file systems that avoid
-// reusing just-freed inodes for a while (ext4 without a journal, as on the
-// machine these figures come from), deleting one scenario's 20,000 files makes
-// creating files in the next scenario several times slower. Each scenario
-// first times creating files in its workspace (the "file create" column):
-// every request creates one (its run record), so when that is slow, so is
-// the server. Wait a few minutes after deleting many files, or pass --dir.
+// Workspaces are removed only after every scenario. ext4 without a journal
+// (the machine these figures come from) does not reuse an inode freed less
+// than 60 seconds ago, 360 while its inode table block is not yet written
+// back (`recently_deleted` in the kernel's fs/ext4/ialloc.c): creating a
+// file then scans past every such inode in the block group. After 40,000
+// files are deleted (this benchmark's own cleanup, or a test suite's),
+// creating one there takes 600-700 µs instead of 10-20 for minutes, and
+// the server, which creates one per request (its run record), is that much
+// slower. So each scenario first times creating files in a new workspace
+// (the "file create" column). While that is over SLOW_CREATE_MICROS, it
+// waits 10 s and tries another new workspace (within --settle seconds in
+// all; "settled (s)" says how long it waited): waiting in the same folder
+// does not help, since its own new files keep the inode table block dirty.
 const roots = [];
+const SLOW_CREATE_MICROS = 50;
+let settleLeftMs = settleSeconds * 1000;
 
-/** Mean time to create (and close) an empty file in `dir`, in µs, over 200 files left there. */
-function fileCreateMicros(dir) {
+/** A new workspace folder and the mean time to create (and close) an empty file in it, in µs, over 200 files left there. */
+function newWorkspace() {
+  const root = mkdtempSync(path.join(parent, 'sdetkit-bench-server-'));
+  roots.push(root);
+  const dir = path.join(root, 'probe');
   mkdirSync(dir);
   const started = process.hrtime.bigint();
   for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, `probe-${i}`), 'wx'));
-  return Number(process.hrtime.bigint() - started) / 200 / 1000;
+  return { root, micros: Number(process.hrtime.bigint() - started) / 200 / 1000 };
+}
+
+/**
+ * A new workspace where creating a file is fast, or the last one tried
+ * once --settle is used up. Nothing is deleted meanwhile.
+ */
+async function settledWorkspace() {
+  const started = Date.now();
+  let workspace = newWorkspace();
+  if (workspace.micros > SLOW_CREATE_MICROS && settleLeftMs > 0) {
+    console.error(
+      `bench-server: creating a file in ${workspace.root} takes ${workspace.micros.toFixed(0)} µs (many files deleted nearby?); trying new folders for up to ${Math.ceil(settleLeftMs / 1000)} s until it takes under ${SLOW_CREATE_MICROS} µs`,
+    );
+  }
+  while (workspace.micros > SLOW_CREATE_MICROS && Date.now() - started < settleLeftMs) {
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(10_000, settleLeftMs - (Date.now() - started))),
+    );
+    workspace = newWorkspace();
+  }
+  const waitedMs = Date.now() - started;
+  settleLeftMs = Math.max(0, settleLeftMs - waitedMs);
+  if (workspace.micros > SLOW_CREATE_MICROS && settleSeconds > 0) {
+    console.error(
+      `bench-server: still ${workspace.micros.toFixed(0)} µs per file after ${(waitedMs / 1000).toFixed(0)} s; measuring anyway`,
+    );
+  }
+  return { ...workspace, settledSeconds: waitedMs / 1000 };
 }
 
 /** The last `bytes` bytes of a file, as text. */
@@ -97,9 +144,7 @@ function processCpuMs(pid) {
 }
 
 async function scenario(users) {
-  const root = mkdtempSync(path.join(parent, 'sdetkit-bench-server-'));
-  roots.push(root);
-  const createMicros = fileCreateMicros(path.join(root, 'probe'));
+  const { root, micros: createMicros, settledSeconds } = await settledWorkspace();
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
   const logFile = path.join(root, 'server.log');
   const logFd = openSync(logFile, 'w');
@@ -219,6 +264,7 @@ async function scenario(users) {
     users,
     rps: total / seconds,
     createMicros,
+    settledSeconds,
     serverCpuUs: (serverCpu * 1000) / total,
     driverCpuUs: (driverCpu.user + driverCpu.system) / total,
     p50: latencies[Math.floor(latencies.length * 0.5)],
@@ -232,10 +278,10 @@ async function scenario(users) {
 }
 
 console.log(
-  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) | file create (µs) |`,
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) | file create (µs) | settled (s) |`,
 );
 console.log(
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 );
 const rows = [];
 process.on('exit', () => {
@@ -245,14 +291,14 @@ process.on('exit', () => {
 for (const users of [1, 1000]) {
   const r = await scenario(users);
   console.log(
-    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} | ${r.createMicros.toFixed(0)} |`,
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} | ${r.createMicros.toFixed(0)} | ${r.settledSeconds.toFixed(0)} |`,
   );
   rows.push({
     scenario: `webhook ingress, ${users.toLocaleString('en-US')} user${users === 1 ? '' : 's'} (p50 latency)`,
     median_ms: r.p50,
     peak_rss_mib: r.rss,
     runs: total,
-    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; ${client} load generator ${r.driverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs`,
+    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; ${client} load generator ${r.driverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs${r.settledSeconds >= 1 ? ` after waiting ${r.settledSeconds.toFixed(0)} s for it to settle` : ''}`,
   });
 }
 emitRows(rows);
