@@ -58,10 +58,10 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const { createHash, randomBytes } = require('node:crypto');
+const crypto = require('node:crypto');
 const prefix = ${JSON.stringify(TEMP_PREFIX)};
 const GENESIS = '0'.repeat(64);
-const nonce = randomBytes(6).toString('hex');
+const nonce = crypto.randomBytes(6).toString('hex');
 let counter = 0;
 let queue = [];
 let busy = false;
@@ -246,7 +246,7 @@ function appendEntries(file, records) {
   let text = '';
   for (const { kind, hash, captured_at } of records) {
     const body = { captured_at, hash, kind, prev, seq: seq++ };
-    const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const digest = crypto.hash('sha256', JSON.stringify(body), 'hex');
     const entry = { captured_at, digest, hash, kind, prev, seq: body.seq };
     text += JSON.stringify(entry) + '\\n';
     entries.push(entry);
