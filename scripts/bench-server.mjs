@@ -42,6 +42,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { driveRequests } from './bench-http-client.mjs';
 import { emitRows, numberOption, option, peakRssMiB, RSS_PRELOAD } from './bench-lib.mjs';
+import { retryWhileSlow } from './bench-settle.mjs';
 
 const cli = fileURLToPath(new URL('../apps/cli/dist/sdetkit.js', import.meta.url));
 const total = numberOption('--requests', 10000);
@@ -94,27 +95,26 @@ function newWorkspace() {
  * once --settle is used up. Nothing is deleted meanwhile.
  */
 async function settledWorkspace() {
-  const started = Date.now();
-  let workspace = newWorkspace();
-  if (workspace.micros > SLOW_CREATE_MICROS && settleLeftMs > 0) {
+  const first = newWorkspace();
+  const isSlow = (workspace) => workspace.micros > SLOW_CREATE_MICROS;
+  if (isSlow(first) && settleLeftMs > 0) {
     console.error(
-      `bench-server: creating a file in ${workspace.root} takes ${workspace.micros.toFixed(0)} µs (many files deleted nearby?); trying new folders for up to ${Math.ceil(settleLeftMs / 1000)} s until it takes under ${SLOW_CREATE_MICROS} µs`,
+      `bench-server: creating a file in ${first.root} takes ${first.micros.toFixed(0)} µs (many files deleted nearby?); trying new folders for up to ${Math.ceil(settleLeftMs / 1000)} s until it takes under ${SLOW_CREATE_MICROS} µs`,
     );
   }
-  while (workspace.micros > SLOW_CREATE_MICROS && Date.now() - started < settleLeftMs) {
-    await new Promise((resolve) =>
-      setTimeout(resolve, Math.min(10_000, settleLeftMs - (Date.now() - started))),
-    );
-    workspace = newWorkspace();
-  }
-  const waitedMs = Date.now() - started;
+  let tries = 0;
+  const { result, waitedMs } = await retryWhileSlow({
+    attempt: () => (tries++ === 0 ? first : newWorkspace()),
+    isSlow,
+    budgetMs: settleLeftMs,
+  });
   settleLeftMs = Math.max(0, settleLeftMs - waitedMs);
-  if (workspace.micros > SLOW_CREATE_MICROS && settleSeconds > 0) {
+  if (isSlow(result) && settleSeconds > 0) {
     console.error(
-      `bench-server: still ${workspace.micros.toFixed(0)} µs per file after ${(waitedMs / 1000).toFixed(0)} s; measuring anyway`,
+      `bench-server: still ${result.micros.toFixed(0)} µs per file after ${(waitedMs / 1000).toFixed(0)} s; measuring anyway`,
     );
   }
-  return { ...workspace, settledSeconds: waitedMs / 1000 };
+  return { ...result, settledSeconds: waitedMs / 1000 };
 }
 
 /** The last `bytes` bytes of a file, as text. */

@@ -1,0 +1,9 @@
+// Types for bench-settle.mjs (the tests import it).
+export function retryWhileSlow<T>(options: {
+  attempt(): T;
+  isSlow(result: T): boolean;
+  budgetMs: number;
+  pauseMs?: number;
+  sleep?(ms: number): Promise<void>;
+  now?(): number;
+}): Promise<{ result: T; waitedMs: number; tries: number }>;
