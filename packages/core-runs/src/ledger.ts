@@ -33,34 +33,38 @@ export function entryDigest(entry: Omit<LedgerEntry, 'digest'>): string {
   return canonicalHash({ seq, kind, hash, prev, captured_at });
 }
 
+/** The calls `lastLineWith` makes: `node:fs`, or the writer thread's own. */
+export type LastLineFs = Pick<typeof fs, 'openSync' | 'fstatSync' | 'readSync' | 'closeSync'>;
+
 /**
  * The last complete line of a file, read from its end in growing chunks
- * (ledgers grow large). Synchronous:
- * a few small reads of a cached file take microseconds, less than one trip
- * through libuv's thread pool (see atomic-write.ts).
+ * (ledgers grow large). Synchronous: a few small reads of a cached file take
+ * microseconds, less than one trip through libuv's thread pool (see
+ * atomic-write.ts). It uses only its parameters and globals: the writer
+ * thread (threaded-writer.ts) runs this same function from its source text.
  */
-function lastLine(file: string): string | undefined {
+export function lastLineWith(files: LastLineFs, file: string): string | undefined {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = files.openSync(file, 'r');
   } catch {
     return undefined;
   }
   try {
-    const { size } = fs.fstatSync(fd);
+    const { size } = files.fstatSync(fd);
     // Entries are ~300 bytes: one small read finds the last one.
     let chunk = 1024;
     for (;;) {
       const start = Math.max(0, size - chunk);
       const buffer = Buffer.allocUnsafe(size - start);
-      const read = fs.readSync(fd, buffer, 0, buffer.length, start);
+      const read = files.readSync(fd, buffer, 0, buffer.length, start);
       const text = buffer.toString('utf8', 0, read).replace(/\n+$/, '');
       const newline = text.lastIndexOf('\n');
       if (newline !== -1 || start === 0) return text.slice(newline + 1) || undefined;
       chunk *= 4;
     }
   } finally {
-    fs.closeSync(fd);
+    files.closeSync(fd);
   }
 }
 
@@ -136,7 +140,7 @@ export class Ledger {
   private writeLocked(
     records: readonly { kind: LedgerKind; hash: string; captured_at: string }[],
   ): LedgerEntry[] {
-    const last = lastLine(this.file);
+    const last = lastLineWith(fs, this.file);
     let seq = 1;
     let prev = GENESIS;
     if (last) {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { TEMP_PREFIX } from './atomic-write.js';
 import { dropThreadLockToken, type ThreadLockToken, threadLockToken } from './file-lock.js';
-import type { LedgerEntry, LedgerKind, LedgerLocation } from './ledger.js';
+import { type LedgerEntry, type LedgerKind, type LedgerLocation, lastLineWith } from './ledger.js';
 
 /** Writes whole files atomically and durably; `writeFileAtomic` is the default one. */
 export interface FileWriter {
@@ -234,7 +234,7 @@ function releaseLock(token) {
 // As Ledger.writeLocked in ledger.ts: chained to the last entry, one O_APPEND write of whole lines.
 // The keys are written sorted, so JSON.stringify gives the canonical JSON entryDigest hashes.
 function appendEntries(file, records) {
-  const last = lastLine(file);
+  const last = lastLineWith(fs, file);
   let seq = 1;
   let prev = GENESIS;
   if (last) {
@@ -260,30 +260,8 @@ function appendEntries(file, records) {
   }
   return entries;
 }
-// As lastLine in ledger.ts.
-function lastLine(file) {
-  let fd;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const { size } = fs.fstatSync(fd);
-    let chunk = 1024;
-    for (;;) {
-      const begin = Math.max(0, size - chunk);
-      const buffer = Buffer.allocUnsafe(size - begin);
-      const read = fs.readSync(fd, buffer, 0, buffer.length, begin);
-      const text = buffer.toString('utf8', 0, read).replace(/\\n+$/, '');
-      const newline = text.lastIndexOf('\\n');
-      if (newline !== -1 || begin === 0) return text.slice(newline + 1) || undefined;
-      chunk *= 4;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+// The ledger's own lastLineWith (ledger.ts), from its source text.
+const lastLineWith = (${lastLineWith.toString()});
 async function syncPath(file) {
   const fd = fs.openSync(file, 'r');
   try {
