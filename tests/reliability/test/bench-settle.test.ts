@@ -4,65 +4,51 @@
 import { describe, expect, it } from 'vitest';
 import { retryWhileSlow } from '../../../scripts/bench-settle.mjs';
 
-/** A fake clock: `sleep` moves it forward, and records each pause. */
-function clock() {
+/**
+ * Runs retryWhileSlow on a fake clock that each pause moves forward, where
+ * attempt n returns timings[n] (µs to create a file; over 50 is slow).
+ */
+async function settle(timings: number[], budgetMs: number) {
   let t = 1_000;
   const pauses: number[] = [];
-  return {
+  let n = 0;
+  const out = await retryWhileSlow({
+    attempt: () => timings[n++]!,
+    isSlow: (micros) => micros > 50,
+    budgetMs,
     now: () => t,
-    sleep: async (ms: number) => {
+    sleep: async (ms) => {
       pauses.push(ms);
       t += ms;
     },
-    pauses,
-  };
+  });
+  return { ...out, pauses };
 }
 
 describe('retryWhileSlow', () => {
   it('tries once when the first result is fast', async () => {
-    const c = clock();
-    const results = [12];
-    const out = await retryWhileSlow({
-      attempt: () => results.shift()!,
-      isSlow: (us) => us > 50,
-      budgetMs: 300_000,
-      ...c,
-    });
-    expect(out).toEqual({ result: 12, waitedMs: 0, tries: 1 });
-    expect(c.pauses).toEqual([]);
+    expect(await settle([12], 300_000)).toEqual({ result: 12, waitedMs: 0, tries: 1, pauses: [] });
   });
 
-  it('tries again after each pause until a result is fast', async () => {
-    const c = clock();
-    const results = [664, 480, 131, 32, 10];
-    const out = await retryWhileSlow({
-      attempt: () => results.shift()!,
-      isSlow: (us) => us > 50,
-      budgetMs: 300_000,
-      ...c,
+  it('tries again after each pause until a result is fast, and no more', async () => {
+    expect(await settle([664, 480, 131, 32, 10], 300_000)).toEqual({
+      result: 32,
+      waitedMs: 30_000,
+      tries: 4,
+      pauses: [10_000, 10_000, 10_000],
     });
-    expect(out).toEqual({ result: 32, waitedMs: 30_000, tries: 4 });
-    expect(c.pauses).toEqual([10_000, 10_000, 10_000]);
-    expect(results).toEqual([10]);
   });
 
   it('stops at the budget, the last pause cut short, and returns the last result', async () => {
-    const c = clock();
-    let n = 0;
-    const out = await retryWhileSlow({
-      attempt: () => 700 - n++,
-      isSlow: (us) => us > 50,
-      budgetMs: 25_000,
-      ...c,
+    expect(await settle([700, 699, 698, 697, 696, 12], 25_000)).toEqual({
+      result: 697,
+      waitedMs: 25_000,
+      tries: 4,
+      pauses: [10_000, 10_000, 5_000],
     });
-    expect(c.pauses).toEqual([10_000, 10_000, 5_000]);
-    expect(out).toEqual({ result: 697, waitedMs: 25_000, tries: 4 });
   });
 
   it('never pauses with a budget of 0', async () => {
-    const c = clock();
-    const out = await retryWhileSlow({ attempt: () => 900, isSlow: (us) => us > 50, budgetMs: 0, ...c });
-    expect(out).toEqual({ result: 900, waitedMs: 0, tries: 1 });
-    expect(c.pauses).toEqual([]);
+    expect(await settle([900, 12], 0)).toEqual({ result: 900, waitedMs: 0, tries: 1, pauses: [] });
   });
 });
