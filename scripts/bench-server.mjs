@@ -77,17 +77,22 @@ mkdirSync(parent, { recursive: true });
 // does not help, since its own new files keep the inode table block dirty.
 const roots = [];
 const SLOW_CREATE_MICROS = 50;
+const PROBE_FILES = 50;
 let settleLeftMs = settleSeconds * 1000;
 
-/** A new workspace folder and the mean time to create (and close) an empty file in it, in µs, over 200 files left there. */
+/**
+ * A new workspace folder and the mean time to create (and close) an empty
+ * file in it, in µs, over PROBE_FILES files left there: few, since each one
+ * created in a slow block group keeps its inode table block dirty longer.
+ */
 function newWorkspace() {
   const root = mkdtempSync(path.join(parent, 'sdetkit-bench-server-'));
   roots.push(root);
   const dir = path.join(root, 'probe');
   mkdirSync(dir);
   const started = process.hrtime.bigint();
-  for (let i = 0; i < 200; i++) closeSync(openSync(path.join(dir, `probe-${i}`), 'wx'));
-  return { root, micros: Number(process.hrtime.bigint() - started) / 200 / 1000 };
+  for (let i = 0; i < PROBE_FILES; i++) closeSync(openSync(path.join(dir, `probe-${i}`), 'wx'));
+  return { root, micros: Number(process.hrtime.bigint() - started) / PROBE_FILES / 1000 };
 }
 
 /**
