@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { folderPrefix } from '@sdetkit/core-runs';
 import { JsonlAppender } from './jsonl-appender.js';
 import { safeFileName } from './safe-file-name.js';
 
@@ -29,11 +30,15 @@ export interface ConversationStore {
  */
 export class FileConversationStore implements ConversationStore {
   private readonly lines = new JsonlAppender();
+  /** `dir` normalized once, with a separator: safe names need no path.join per line. */
+  private readonly prefix: string;
 
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    this.prefix = folderPrefix(dir);
+  }
 
   fileFor(channel: string, userId: string): string {
-    return path.join(this.dir, safeFileName(channel), `${safeFileName(userId)}.jsonl`);
+    return `${this.prefix}${safeFileName(channel)}${path.sep}${safeFileName(userId)}.jsonl`;
   }
 
   append(line: ConversationLine): Promise<void> {

@@ -63,6 +63,14 @@ describe('FileConversationStore', () => {
     const texts = lines.map((l) => (JSON.parse(l) as { text: string }).text.split(' ')[1]);
     expect(new Set(texts).size).toBe(100);
   });
+
+  it('names files as path.join would, whatever form its folder was given in', () => {
+    for (const folder of [dir, `${dir}/`, `${dir}/./x/..`, 'rel/../ws', '']) {
+      expect(new FileConversationStore(folder).fileFor('slack', 'U1/..')).toBe(
+        path.join(folder, 'slack', 'U1%2F%2E%2E.jsonl'),
+      );
+    }
+  });
 });
 
 describe('TokenBucketRateLimiter', () => {

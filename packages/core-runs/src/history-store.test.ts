@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileHistoryStore, folderPrefix, serializeRunRecord } from './history-store.js';
+import { FileHistoryStore, serializeRunRecord } from './history-store.js';
 import { HOST_TAG } from './process-alive.js';
 import type { RunRecord } from './run-record.js';
 import { minimalRecord } from './testing/minimal-record.js';
@@ -227,16 +227,5 @@ describe('FileHistoryStore two-phase save and recovery', () => {
       return new Set();
     });
     expect(reads).toBe(1);
-  });
-});
-
-describe('folderPrefix', () => {
-  it('puts before a file name exactly what path.join would', () => {
-    const folders = ['', '.', 'a', 'a/', 'a//b/', '/', '/x/y', './a/./b', 'a/../b', '..', '../up'];
-    for (const join of [path.posix.join, path.win32.join, path.join]) {
-      for (const folder of [...folders, ...folders.map((f) => f.replaceAll('/', '\\'))]) {
-        expect(folderPrefix(join, folder) + 'f00d.json', `${folder}`).toBe(join(folder, 'f00d.json'));
-      }
-    }
   });
 });

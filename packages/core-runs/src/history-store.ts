@@ -3,6 +3,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { TEMP_PREFIX, writeFileAtomic, writeFileInPlace } from './atomic-write.js';
+import { folderPrefix } from './folder-prefix.js';
 import type { LedgerLocation } from './ledger.js';
 import { HOST_TAG, isAlive } from './process-alive.js';
 import { canonicalRecordJson, type RunRecord, runRecordSchema, verifyRecordHash } from './run-record.js';
@@ -103,9 +104,9 @@ export class FileHistoryStore implements HistoryStore {
     options: { writer?: FileWriter } = {},
   ) {
     this.prefixes = {
-      dir: folderPrefix(path.join, dir),
-      display: folderPrefix(path.posix.join, displayDir),
-      pending: folderPrefix(path.join, path.join(dir, PENDING_DIR)),
+      dir: folderPrefix(dir),
+      display: folderPrefix(displayDir, path.posix.join),
+      pending: folderPrefix(path.join(dir, PENDING_DIR)),
     };
     this.writer = options.writer ?? {
       write: (target, data) => writeFileAtomic(target, data),
@@ -316,15 +317,6 @@ export class FileHistoryStore implements HistoryStore {
     if (!HASH_FILE.test(name)) return { problem: { file, reason: 'file name is not <hash>.json' } };
     return { record: parsed.data };
   }
-}
-
-/**
- * What `join(folder, name)` puts before `name`, for a plain file name (no
- * separators, not `.` or `..`): the normalized folder and a separator, or
- * nothing for an empty folder.
- */
-export function folderPrefix(join: (...parts: string[]) => string, folder: string): string {
-  return join(folder, '_').slice(0, -1);
 }
 
 /** `commit` and `abort` of a record with nothing left to publish or drop. */

@@ -40,6 +40,7 @@ export {
   threadLockToken,
   withFileLock,
 } from './file-lock.js';
+export { folderPrefix } from './folder-prefix.js';
 export {
   CSV_FORMULA_PREFIX,
   HISTORY_CSV_COLUMNS,
