@@ -23,6 +23,16 @@ describe('ActionRegistry', () => {
     });
   });
 
+  it('keeps its listing in order across registrations, and callers cannot change it', () => {
+    const registry = new ActionRegistry().register(echo);
+    const first = registry.list();
+    first.pop();
+    expect(registry.list().map((a) => a.id)).toEqual(['test.echo']);
+    registry.register({ ...echo, id: 'test.a' });
+    expect(registry.list().map((a) => a.id)).toEqual(['test.a', 'test.echo']);
+    expect(registry.list()).not.toBe(registry.list());
+  });
+
   it('names the field that fails the schema', () => {
     const registry = new ActionRegistry().register(echo);
     const check = registry.checkParams('test.echo', { text: 3 });

@@ -55,6 +55,8 @@ export type ParamsCheck = { ok: true; params: unknown } | { ok: false; error: st
 /** The actions AgentOS can run. Packages register their own. */
 export class ActionRegistry {
   private readonly actions = new Map<string, AnyActionDefinition>();
+  /** `list()`'s order, kept until the next `register` (a server lists twice per run). */
+  private sorted: AnyActionDefinition[] | undefined;
 
   register(definition: AnyActionDefinition): this {
     if (!/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/.test(definition.id)) {
@@ -65,6 +67,7 @@ export class ActionRegistry {
     if (this.actions.has(definition.id))
       throw new ValidationError(`action ${definition.id} is already registered`);
     this.actions.set(definition.id, definition);
+    this.sorted = undefined;
     return this;
   }
 
@@ -76,9 +79,10 @@ export class ActionRegistry {
     return this.actions.has(id);
   }
 
-  /** Sorted by id. */
+  /** Sorted by id; a new array each time. */
   list(): AnyActionDefinition[] {
-    return [...this.actions.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.sorted ??= [...this.actions.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return [...this.sorted];
   }
 
   /** Validates params against the action's schema; the error names the field. */
