@@ -122,16 +122,21 @@ export class FileHistoryStore implements HistoryStore {
     return { file, created: true };
   }
 
+  /** A record's published file: as shown (`file`) and on disk (`target`). */
+  private paths(record: RunRecord): { file: string; target: string } {
+    const name = `${record.hash}.json`;
+    return { file: this.prefixes.display + name, target: this.prefixes.dir + name };
+  }
+
   /** Where a record goes, its bytes, and whether exactly those bytes are already there. */
   private async locate(record: RunRecord) {
-    const name = `${record.hash}.json`;
-    const target = this.prefixes.dir + name;
+    const { file, target } = this.paths(record);
     const bytes = serializeRunRecord(record);
     // A new run's file does not exist yet: one stat says so (a failed read would cost an error object).
     const existing = statSync(target, { throwIfNoEntry: false })?.isFile()
       ? await readFile(target, 'utf8').catch(() => undefined)
       : undefined;
-    return { file: this.prefixes.display + name, target, bytes, present: existing === bytes };
+    return { file, target, bytes, present: existing === bytes };
   }
 
   async stage(record: RunRecord, options: StageOptions = {}): Promise<StagedRecord> {
@@ -181,9 +186,7 @@ export class FileHistoryStore implements HistoryStore {
     ledger: LedgerLocation,
     settle: () => void,
   ): Promise<StagedRecord> {
-    const name = `${record.hash}.json`;
-    const file = this.prefixes.display + name;
-    const target = this.prefixes.dir + name;
+    const { file, target } = this.paths(record);
     const entry = { kind: 'run' as const, hash: record.hash, captured_at: record.captured_at };
     const result = await this.writer.writeRecord!({
       pending,
