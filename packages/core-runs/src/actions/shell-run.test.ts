@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { defaultAgentConfig } from '@sdetkit/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionContext } from '../action-registry.js';
+import { sha256Hex } from '../canonical-json.js';
 import { createTempWorkspace } from '../testing/temp-workspace.js';
 import { shellRunAction } from './shell-run.js';
 
@@ -49,11 +49,7 @@ describe('shell.run', () => {
         }));`;
       const dump = { argv: ['node', '-e', script] };
       const env = JSON.parse((await run(dump)).payload.stdout as string) as Record<string, string>;
-      expect(env.PATH).toBe(
-        createHash('sha256')
-          .update(process.env.PATH ?? '')
-          .digest('hex'),
-      );
+      expect(env.PATH).toBe(sha256Hex(process.env.PATH ?? ''));
       expect(env.SDETKIT_WEBHOOK_SECRET).toBeUndefined();
       expect(env.DEPLOY_TOKEN).toBeUndefined();
       expect(env.BUILD_FLAVOR).toBeUndefined();
