@@ -100,18 +100,18 @@ function newWorkspace() {
  * once --settle is used up. Nothing is deleted meanwhile.
  */
 async function settledWorkspace() {
-  const first = newWorkspace();
   const isSlow = (workspace) => workspace.micros > SLOW_CREATE_MICROS;
-  if (isSlow(first) && settleLeftMs > 0) {
-    console.error(
-      `bench-server: creating a file in ${first.root} takes ${first.micros.toFixed(0)} µs (many files deleted nearby?); trying new folders for up to ${Math.ceil(settleLeftMs / 1000)} s until it takes under ${SLOW_CREATE_MICROS} µs`,
-    );
-  }
-  let tries = 0;
+  const budgetMs = settleLeftMs;
   const { result, waitedMs } = await retryWhileSlow({
-    attempt: () => (tries++ === 0 ? first : newWorkspace()),
+    attempt: newWorkspace,
     isSlow,
-    budgetMs: settleLeftMs,
+    budgetMs,
+    onPause: (first, tries) => {
+      if (tries > 1) return;
+      console.error(
+        `bench-server: creating a file in ${first.root} takes ${first.micros.toFixed(0)} µs (many files deleted nearby?); trying new folders for up to ${Math.ceil(budgetMs / 1000)} s until it takes under ${SLOW_CREATE_MICROS} µs`,
+      );
+    },
   });
   settleLeftMs = Math.max(0, settleLeftMs - waitedMs);
   if (isSlow(result) && settleSeconds > 0) {

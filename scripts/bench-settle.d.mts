@@ -4,6 +4,7 @@ export function retryWhileSlow<T>(options: {
   isSlow(result: T): boolean;
   budgetMs: number;
   pauseMs?: number;
+  onPause?(result: T, tries: number): void;
   sleep?(ms: number): Promise<void>;
   now?(): number;
 }): Promise<{ result: T; waitedMs: number; tries: number }>;

@@ -48,6 +48,22 @@ describe('retryWhileSlow', () => {
     });
   });
 
+  it('tells onPause about each slow result before pausing after it', async () => {
+    const timings = [664, 480, 32];
+    const told: [number, number][] = [];
+    await retryWhileSlow({
+      attempt: () => timings.shift()!,
+      isSlow: (micros) => micros > 50,
+      budgetMs: 300_000,
+      onPause: (micros, tries) => told.push([micros, tries]),
+      sleep: async () => {},
+    });
+    expect(told).toEqual([
+      [664, 1],
+      [480, 2],
+    ]);
+  });
+
   it('never pauses with a budget of 0', async () => {
     expect(await settle([900, 12], 0)).toEqual({ result: 900, waitedMs: 0, tries: 1, pauses: [] });
   });
