@@ -66,15 +66,15 @@ mkdirSync(parent, { recursive: true });
 // (the machine these figures come from) does not reuse an inode freed less
 // than 60 seconds ago, 360 while its inode table block is not yet written
 // back (`recently_deleted` in the kernel's fs/ext4/ialloc.c): creating a
-// file then scans past every such inode in the block group. After 40,000
-// files are deleted (this benchmark's own cleanup, or a test suite's),
-// creating one there takes 600-700 µs instead of 10-20 for minutes, and
-// the server, which creates one per request (its run record), is that much
+// file then scans past every such inode in the block group. After this
+// benchmark's own cleanup (about 40,000 files), creating one took 474-664
+// µs instead of 10-20, for minutes (150 µs after a test suite), and the
+// server, which creates one per request (its run record), is that much
 // slower. So each scenario first times creating files in a new workspace
 // (the "file create" column). While that is over SLOW_CREATE_MICROS, it
 // waits 10 s and tries another new workspace (within --settle seconds in
 // all; "settled (s)" says how long it waited): waiting in the same folder
-// does not help, since its own new files keep the inode table block dirty.
+// did not help, probably since its own new files keep the block dirty.
 const roots = [];
 const SLOW_CREATE_MICROS = 50;
 const PROBE_FILES = 50;
@@ -83,7 +83,7 @@ let settleLeftMs = settleSeconds * 1000;
 /**
  * A new workspace folder and the mean time to create (and close) an empty
  * file in it, in µs, over PROBE_FILES files left there: few, since each one
- * created in a slow block group keeps its inode table block dirty longer.
+ * created in a slow block group may keep its inode table block dirty longer.
  */
 function newWorkspace() {
   const root = mkdtempSync(path.join(parent, 'sdetkit-bench-server-'));
