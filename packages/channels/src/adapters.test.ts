@@ -31,6 +31,45 @@ describe('generic adapter', () => {
     });
   });
 
+  it('says what is wrong with a body, every problem at once', () => {
+    const error = (body: unknown) => {
+      const result = genericAdapter(req(body));
+      return result.kind === 'reject' ? result.error : result.kind;
+    };
+    expect(error('not json')).toBe('body is not valid JSON');
+    expect(error('')).toBe('body is empty: expected a JSON object');
+    expect(error([1])).toBe('body must be a JSON object, not an array');
+    expect(error(null)).toBe('body must be a JSON object, not null');
+    expect(error('"text"')).toBe('body must be a JSON object, not a string');
+    expect(error({})).toBe('channel: required; user_id: required; text: required');
+    expect(error({ channel: 'ci', user_id: true, text: 'x' })).toBe(
+      'user_id: expected a string of 1 to 256 characters, or a number',
+    );
+    expect(error({ channel: 'ci', user_id: '', text: 5 })).toMatch(
+      /^user_id: .*>=1 characters; text: .*string/,
+    );
+    expect(error({ channel: 'ci', user_id: 7, text: 'x' })).toBe('event');
+  });
+
+  it('gives the same body errors on every webhook', () => {
+    const secret = 's';
+    const raw = '[]';
+    const timestamp = String(NOW);
+    const slack = slackAdapter(
+      req(raw, {
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': `v0=${hmacHex(secret, `v0:${timestamp}:${raw}`)}`,
+      }),
+      { signingSecret: secret },
+    );
+    expect(slack).toEqual({ kind: 'reject', status: 400, error: 'body must be a JSON object, not an array' });
+    expect(telegramAdapter(req('{'), {})).toEqual({
+      kind: 'reject',
+      status: 400,
+      error: 'body is not valid JSON',
+    });
+  });
+
   it('requires a valid signature when a secret is configured', () => {
     const raw = JSON.stringify({ channel: 'ci', user_id: 'u', text: 't' });
     const good = `sha256=${hmacHex('s3cret', raw)}`;

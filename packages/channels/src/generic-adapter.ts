@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
-import { hmacHex, parseJsonObject, safeEqual } from './verification.js';
+import { hmacHex, readJsonObject, safeEqual } from './verification.js';
+
+/** "required" for a missing member; zod's own message for anything else. */
+const requiredOr = (otherwise?: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : otherwise;
 
 const genericBodySchema = z.object({
-  channel: z.string().min(1).max(64),
-  user_id: z.union([z.string().min(1).max(256), z.number()]).transform(String),
-  text: z.string().max(16_384),
+  channel: z.string({ error: requiredOr() }).min(1).max(64),
+  user_id: z
+    .union([z.string().min(1).max(256), z.number()], {
+      error: requiredOr('expected a string of 1 to 256 characters, or a number'),
+    })
+    .transform(String),
+  text: z.string({ error: requiredOr() }).max(16_384),
   metadata: z.record(z.string(), z.unknown()).optional(),
   conversation_id: z.string().min(1).max(256).optional(),
 });
@@ -25,12 +33,16 @@ export function genericAdapter(
     if (!safeEqual(header, expected))
       return { kind: 'reject', status: 401, error: 'invalid or missing signature' };
   }
-  const body = parseJsonObject(request.raw);
-  if (!body) return { kind: 'reject', status: 400, error: 'body must be a JSON object' };
+  const read = readJsonObject(request.raw);
+  if ('error' in read) return { kind: 'reject', status: 400, error: read.error };
+  const body = read.value;
   const parsed = genericBodySchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { kind: 'reject', status: 400, error: `${issue.path.join('.') || 'body'}: ${issue.message}` };
+    // Every problem at once, so a sender fixes its payload in one round.
+    const error = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+      .join('; ');
+    return { kind: 'reject', status: 400, error };
   }
   const { channel, user_id, text, metadata, conversation_id } = parsed.data;
   return {

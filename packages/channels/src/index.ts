@@ -46,4 +46,4 @@ export { SLACK_TIMESTAMP_WINDOW_SECONDS, slackAdapter } from './slack-adapter.js
 export { type SlackReplyOptions, SlackReplySender } from './slack-reply-sender.js';
 export { telegramAdapter } from './telegram-adapter.js';
 export { type TelegramReplyOptions, TelegramReplySender } from './telegram-reply-sender.js';
-export { hmacHex, parseJsonObject, safeEqual } from './verification.js';
+export { hmacHex, parseJsonObject, readJsonObject, safeEqual } from './verification.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
-import { hmacHex, parseJsonObject, safeEqual } from './verification.js';
+import { hmacHex, readJsonObject, safeEqual } from './verification.js';
 
 export const SLACK_TIMESTAMP_WINDOW_SECONDS = 300;
 
@@ -40,8 +40,9 @@ export function slackAdapter(
   const expected = `v0=${hmacHex(options.signingSecret, Buffer.concat([Buffer.from(`v0:${timestamp}:`), request.raw]))}`;
   if (!safeEqual(signature, expected)) return { kind: 'reject', status: 401, error: 'invalid signature' };
 
-  const body = parseJsonObject(request.raw);
-  if (!body) return { kind: 'reject', status: 400, error: 'body must be a JSON object' };
+  const read = readJsonObject(request.raw);
+  if ('error' in read) return { kind: 'reject', status: 400, error: read.error };
+  const body = read.value;
   if (body.type === 'url_verification') {
     return typeof body.challenge === 'string'
       ? { kind: 'reply', status: 200, body: { challenge: body.challenge } }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
-import { parseJsonObject, safeEqual } from './verification.js';
+import { readJsonObject, safeEqual } from './verification.js';
 
 const messageSchema = z.object({
   message_id: z.number(),
@@ -31,8 +31,9 @@ export function telegramAdapter(
   ) {
     return { kind: 'reject', status: 401, error: 'invalid or missing secret token' };
   }
-  const body = parseJsonObject(request.raw);
-  if (!body) return { kind: 'reject', status: 400, error: 'body must be a JSON object' };
+  const read = readJsonObject(request.raw);
+  if ('error' in read) return { kind: 'reject', status: 400, error: read.error };
+  const body = read.value;
   const parsed = updateSchema.safeParse(body);
   if (!parsed.success)
     return {
