@@ -121,6 +121,14 @@ describe('telegram adapter', () => {
   it('rejects updates without a text message', () => {
     expect(telegramAdapter(req({ update_id: 1 }))).toMatchObject({ kind: 'reject', status: 400 });
   });
+
+  it('names the field a malformed update gets wrong', () => {
+    const result = telegramAdapter(req({ update_id: 1, message: { chat: { id: 1 } } }));
+    expect(result).toMatchObject({ kind: 'reject', status: 400 });
+    expect(result.kind === 'reject' && result.error).toMatch(
+      /^not a Telegram update: message\.message_id: .*number/,
+    );
+  });
 });
 
 describe('slack adapter', () => {
@@ -149,7 +157,12 @@ describe('slack adapter', () => {
   it('rejects ids too long for the event schema (user, channel, ts, team) with 400', () => {
     for (const extra of [{ user: 'U'.repeat(300) }, { channel: 'C'.repeat(300) }, { ts: '1'.repeat(300) }]) {
       const raw = event(extra);
-      expect(slackAdapter(req(raw, sign(raw)), { signingSecret: secret })).toMatchObject({ status: 400 });
+      expect(slackAdapter(req(raw, sign(raw)), { signingSecret: secret })).toMatchObject({
+        status: 400,
+        error: expect.stringMatching(
+          new RegExp(`^event_callback without a valid event: event\\.${Object.keys(extra)[0]}: `),
+        ),
+      });
     }
     const raw = event({}).replace('"T1"', `"${'T'.repeat(300)}"`);
     expect(slackAdapter(req(raw, sign(raw)), { signingSecret: secret })).toMatchObject({

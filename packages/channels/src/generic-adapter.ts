@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
+import { issueText } from './issue-text.js';
 import { hmacHex, readJsonObject, safeEqual } from './verification.js';
 
 /** "required" for a missing member; zod's own message for anything else. */
@@ -39,9 +40,7 @@ export function genericAdapter(
   const parsed = genericBodySchema.safeParse(body);
   if (!parsed.success) {
     // Every problem at once, so a sender fixes its payload in one round.
-    const error = parsed.error.issues
-      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
-      .join('; ');
+    const error = parsed.error.issues.map((issue) => issueText(issue)).join('; ');
     return { kind: 'reject', status: 400, error };
   }
   const { channel, user_id, text, metadata, conversation_id } = parsed.data;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,20 @@ describe('TokenStore', () => {
     expect(await server.authenticate(token)).toMatchObject({ name: 'ci' });
     await store.revoke('ci');
     expect(await server.authenticate(token)).toBeNull();
+  });
+
+  it('names the file and the field when the token file is damaged, and leaves it as it is', async () => {
+    const file = path.join(dir, 'tokens.json');
+    const create = () =>
+      store.create({ name: 'ci', scopes: ['runs:read'], tenant: null, expiresInSeconds: null });
+    await writeFile(file, '{"tokens": [');
+    await expect(store.list()).rejects.toThrow(`${file}: not valid JSON`);
+    await expect(create()).rejects.toThrow(`${file}: not valid JSON`);
+    expect(await readFile(file, 'utf8')).toBe('{"tokens": [');
+    await writeFile(file, JSON.stringify({ tokens: [{ id: 'x' }] }));
+    const error = (await store.list().catch((e: unknown) => e)) as Error;
+    expect(error.message.startsWith(`${file}: not a token file (tokens.0.`)).toBe(true);
+    expect(error.message).toMatch(/\(tokens\.0\.\w+: .+\)$/);
   });
 
   it('validates scopes and names', async () => {

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { formatCapturedAt, writeFileAtomic } from '@sdetkit/core-runs';
 import { NotFoundError, ValidationError } from '@sdetkit/policy';
 import { z } from 'zod';
+import { issueText } from './issue-text.js';
 import { safeEqual } from './verification.js';
 
 export const TOKEN_SCOPES = ['runs:read', 'runs:write', 'templates:run', 'dashboard:read'] as const;
@@ -81,11 +82,15 @@ export class TokenStore {
     } catch {
       return [];
     }
-    const parsed = tokenFileSchema.safeParse(JSON.parse(text));
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new ValidationError(`${this.file}: not valid JSON`);
+    }
+    const parsed = tokenFileSchema.safeParse(data);
     if (!parsed.success)
-      throw new ValidationError(
-        `${TOKENS_FILE}: not a token file (${parsed.error.issues[0]!.path.join('.')})`,
-      );
+      throw new ValidationError(`${this.file}: not a token file (${issueText(parsed.error.issues[0]!)})`);
     this.cached = { key, tokens: parsed.data.tokens };
     return parsed.data.tokens.map((t) => ({ ...t }));
   }

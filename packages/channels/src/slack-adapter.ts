@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
+import { issueText } from './issue-text.js';
 import { hmacHex, readJsonObject, safeEqual } from './verification.js';
 
 export const SLACK_TIMESTAMP_WINDOW_SECONDS = 300;
@@ -50,7 +51,12 @@ export function slackAdapter(
   }
   if (body.type !== 'event_callback') return { kind: 'ignore', reason: `event type ${String(body.type)}` };
   const parsed = eventSchema.safeParse(body.event);
-  if (!parsed.success) return { kind: 'reject', status: 400, error: 'event_callback without a valid event' };
+  if (!parsed.success)
+    return {
+      kind: 'reject',
+      status: 400,
+      error: `event_callback without a valid event: ${issueText(parsed.error.issues[0]!, 'event')}`,
+    };
   const event = parsed.data;
   if (event.bot_id || event.subtype === 'bot_message') return { kind: 'ignore', reason: 'bot message' };
   if (event.type !== 'message' && event.type !== 'app_mention')

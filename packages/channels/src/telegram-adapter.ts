@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AdapterRequest, AdapterResult } from './inbound-event.js';
+import { issueText } from './issue-text.js';
 import { readJsonObject, safeEqual } from './verification.js';
 
 const messageSchema = z.object({
@@ -39,7 +40,7 @@ export function telegramAdapter(
     return {
       kind: 'reject',
       status: 400,
-      error: `not a Telegram update: ${parsed.error.issues[0]!.path.join('.')}`,
+      error: `not a Telegram update: ${issueText(parsed.error.issues[0]!)}`,
     };
   const message = parsed.data.message ?? parsed.data.edited_message;
   if (!message)
