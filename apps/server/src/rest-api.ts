@@ -30,6 +30,17 @@ const CONTENT_TYPES: Record<DashboardFormat, string> = {
 
 type Env = { Variables: { token: TokenInfo; workspace: TenantWorkspace } };
 
+/** The most runs one page of `GET /runs` lists. */
+const MAX_PAGE = 500;
+
+/** A query parameter as a whole number in [min, max]: `fallback` when absent, null when not one. */
+function wholeNumber(value: string | undefined, fallback: number, min: number, max: number): number | null {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d+$/.test(value)) return null;
+  const number = Number(value);
+  return number >= min && number <= max ? number : null;
+}
+
 /**
  * `/api/v1`: operators query runs and dashboards and start runs with service
  * tokens. `Authorization: Bearer <token>`; a missing, unknown, expired or
@@ -60,7 +71,9 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
       isSdetkitError(error) && error.code === 'not_found' ? 404 : 400,
     );
   const summary = async (c: Context<Env>) => {
-    const window = parseTimeWindow(c.req.query('since') || undefined, c.req.query('until') || undefined);
+    const window = parseTimeWindow(c.req.query('since') || undefined, c.req.query('until') || undefined, {
+      prefix: '',
+    });
     const history = {
       absolute: path.join(c.get('workspace').agentDir, 'history'),
       relative: `${AGENT_DIR}/history`,
@@ -73,8 +86,11 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
       const status = c.req.query('status');
       if (status !== undefined && status !== 'ok' && status !== 'error')
         return c.json({ ok: false, error: 'status: ok or error' }, 400);
-      const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
-      const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
+      const limit = wholeNumber(c.req.query('limit'), 50, 1, MAX_PAGE);
+      if (limit === null)
+        return c.json({ ok: false, error: `limit: a whole number from 1 to ${MAX_PAGE}` }, 400);
+      const offset = wholeNumber(c.req.query('offset'), 0, 0, Number.MAX_SAFE_INTEGER);
+      if (offset === null) return c.json({ ok: false, error: 'offset: a whole number, 0 or more' }, 400);
       const all = (await summary(c)).records.filter((r) => status === undefined || r.status === status);
       const page = all.slice(offset, offset + limit);
       return c.json({

@@ -97,6 +97,27 @@ describe('/api/v1 runs, templates, dashboards', () => {
       run: { hash: run.hash },
     });
     expect((await api(`/runs/${'e'.repeat(64)}`, token)).status).toBe(404);
+    const page = (await (await api('/runs?limit=1&offset=1', token)).json()) as object;
+    expect(page).toMatchObject({ total: 1, runs: [], next_offset: null });
+    for (const [query, error] of [
+      ['limit=0', 'limit: a whole number from 1 to 500'],
+      ['limit=501', 'limit: a whole number from 1 to 500'],
+      ['limit=abc', 'limit: a whole number from 1 to 500'],
+      ['limit=1.5', 'limit: a whole number from 1 to 500'],
+      ['offset=-1', 'offset: a whole number, 0 or more'],
+      ['status=bogus', 'status: ok or error'],
+      [
+        'since=yesterday',
+        'since: expected an ISO date (2024-03-01) or timestamp (2024-03-01T12:00:00Z), got "yesterday"',
+      ],
+      [
+        'since=2024-03-02&until=2024-03-01',
+        'since (2024-03-02T00:00:00Z) is after until (2024-03-01T23:59:59Z)',
+      ],
+    ]) {
+      const response = await api(`/runs?${query}`, token);
+      expect([query, response.status, await response.json()]).toEqual([query, 400, { ok: false, error }]);
+    }
     expect((await api('/runs', token, { method: 'POST', body: '{"nope":1}' })).status).toBe(400);
   });
 

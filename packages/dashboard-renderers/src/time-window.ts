@@ -11,10 +11,11 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * Parses a `--since`/`--until` value: an ISO date (`2024-03-01`, the whole
- * day for `until`) or an ISO timestamp with a zone. Errors name the flag.
+ * day for `until`) or an ISO timestamp with a zone. Errors name the flag:
+ * `prefix` plus the bound (`--since`; a query parameter is named with `''`).
  */
-export function parseWindowBound(value: string, bound: 'since' | 'until'): string {
-  const flag = `--${bound}`;
+export function parseWindowBound(value: string, bound: 'since' | 'until', prefix = '--'): string {
+  const flag = `${prefix}${bound}`;
   const text = value.trim();
   let date: Date;
   if (DATE_ONLY.test(text)) {
@@ -35,14 +36,26 @@ export function parseWindowBound(value: string, bound: 'since' | 'until'): strin
   return `${date.toISOString().slice(0, 19)}Z`;
 }
 
-/** Builds a window from optional flag values; `since` after `until` is an error. */
-export function parseTimeWindow(since?: string, until?: string): TimeWindow {
+/**
+ * Builds a window from optional flag values; `since` after `until` is an
+ * error. Errors name `--since` and `--until`, or with `prefix: ''` the query
+ * parameters `since` and `until`.
+ */
+export function parseTimeWindow(
+  since?: string,
+  until?: string,
+  options: { prefix?: string } = {},
+): TimeWindow {
+  const prefix = options.prefix ?? '--';
   const window: TimeWindow = {
-    since: since === undefined ? null : parseWindowBound(since, 'since'),
-    until: until === undefined ? null : parseWindowBound(until, 'until'),
+    since: since === undefined ? null : parseWindowBound(since, 'since', prefix),
+    until: until === undefined ? null : parseWindowBound(until, 'until', prefix),
   };
   if (window.since && window.until && window.since > window.until) {
-    throw new ValidationError(`--since (${window.since}) is after --until (${window.until})`, '--since');
+    throw new ValidationError(
+      `${prefix}since (${window.since}) is after ${prefix}until (${window.until})`,
+      `${prefix}since`,
+    );
   }
   return window;
 }
