@@ -133,15 +133,18 @@ export function createRestApi(deps: RestApiDeps): Hono<Env> {
   api.post('/templates/:id/run', need('templates:run'), async (c) => {
     const workspace = c.get('workspace');
     if (!workspace.catalog) return c.json({ ok: false, error: 'not found' }, 404);
+    // An empty body runs the template with no inputs; a body that is not JSON is refused.
+    const raw = await deps.readBody(c);
     const body = z
       .object({ inputs: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}) })
-      .safeParse(parseJson(await deps.readBody(c)) ?? {});
+      .safeParse(raw.length === 0 ? {} : parseJson(raw));
     if (!body.success) return c.json({ ok: false, error: 'body must be {"inputs": {...}}' }, 400);
     try {
       const template = (await workspace.catalog()).get(c.req.param('id') ?? '');
       const record = await runTemplate({
         template,
         inputs: body.data.inputs,
+        inputNaming: 'body',
         workspaceRoot: workspace.root,
         config: workspace.config,
         registry: workspace.registry,

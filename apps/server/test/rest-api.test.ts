@@ -131,6 +131,15 @@ describe('/api/v1 runs, templates, dashboards', () => {
     expect(run.status).toBe(201);
     expect(await run.json()).toMatchObject({ ok: true, run: { template: 'note', status: 'ok' } });
     expect((await api('/templates/missing/run', token, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await api('/templates/note/run', token, { method: 'POST' })).status).toBe(201);
+    for (const [body, error] of [
+      ['not json', 'body must be {"inputs": {...}}'],
+      ['{"inputs": []}', 'body must be {"inputs": {...}}'],
+      ['{"inputs": {"bogus": 1}}', 'inputs.bogus: unknown input for note (inputs: none)'],
+    ]) {
+      const response = await api('/templates/note/run', token, { method: 'POST', body });
+      expect([body, response.status, await response.json()]).toEqual([body, 400, { ok: false, error }]);
+    }
   });
 
   it('serves the dashboard in every format and the history CSV', async () => {

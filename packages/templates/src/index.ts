@@ -6,7 +6,7 @@ export {
   readTarFiles,
   type TarFile,
 } from './deterministic-tar.js';
-export { maskSecretInputs, parseSetFlags, resolveInputs } from './input-values.js';
+export { type InputNaming, maskSecretInputs, parseSetFlags, resolveInputs } from './input-values.js';
 export {
   type Condition,
   collectReferences,

@@ -15,9 +15,21 @@ export function parseSetFlags(sets: readonly string[]): Record<string, string> {
   return values;
 }
 
-function coerce(name: string, input: TemplateInput, raw: unknown): unknown {
+/**
+ * How errors name an input: `flags` as the CLI takes them (`--set name`),
+ * `body` as a request body holds them (`inputs.name`, the REST API's).
+ */
+export type InputNaming = 'flags' | 'body';
+
+function inputError(naming: InputNaming, name: string, why: string): ValidationError {
+  return naming === 'body'
+    ? new ValidationError(`inputs.${name}: ${why}`, 'inputs')
+    : new ValidationError(`--set ${name}: ${why}`, '--set');
+}
+
+function coerce(name: string, input: TemplateInput, raw: unknown, naming: InputNaming): unknown {
   const fail = (why: string) => {
-    throw new ValidationError(`--set ${name}: ${why}`, '--set');
+    throw inputError(naming, name, why);
   };
   switch (input.type) {
     case 'number': {
@@ -47,26 +59,28 @@ function coerce(name: string, input: TemplateInput, raw: unknown): unknown {
 /**
  * The run's input values: `--set` values typed against each input's
  * declared type, then defaults (which may use `run.*`). Unknown keys and
- * missing required inputs are errors.
+ * missing required inputs are errors, naming the input as `naming` says.
  */
 export function resolveInputs(
   definition: TemplateDefinition,
   given: Record<string, unknown>,
   run: InterpolationContext['run'],
+  naming: InputNaming = 'flags',
 ): Record<string, unknown> {
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(definition.inputs, key)) {
       const known = Object.keys(definition.inputs);
-      throw new ValidationError(
-        `--set ${key}: unknown input for ${definition.metadata.id} (inputs: ${known.join(', ') || 'none'})`,
-        '--set',
+      throw inputError(
+        naming,
+        key,
+        `unknown input for ${definition.metadata.id} (inputs: ${known.join(', ') || 'none'})`,
       );
     }
   }
   const values: Record<string, unknown> = {};
   for (const [name, input] of Object.entries(definition.inputs)) {
     if (Object.hasOwn(given, name)) {
-      values[name] = coerce(name, input, given[name]);
+      values[name] = coerce(name, input, given[name], naming);
     } else if (input.default !== undefined) {
       const context: InterpolationContext = {
         inputs: {},
@@ -75,12 +89,14 @@ export function resolveInputs(
         steps: {},
         secrets: {},
       };
-      values[name] = coerce(name, input, interpolate(input.default, context, `inputs.${name}.default`));
-    } else if (input.required) {
-      throw new ValidationError(
-        `--set ${name}: required input missing for ${definition.metadata.id}`,
-        '--set',
+      values[name] = coerce(
+        name,
+        input,
+        interpolate(input.default, context, `inputs.${name}.default`),
+        naming,
       );
+    } else if (input.required) {
+      throw inputError(naming, name, `required input missing for ${definition.metadata.id}`);
     } else {
       values[name] = null;
     }

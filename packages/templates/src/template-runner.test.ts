@@ -166,6 +166,23 @@ workflow:
     await expect(run(yaml, {})).rejects.toThrow(/--set n: required input missing/);
   });
 
+  it('names inputs as a request body holds them with inputNaming body', async () => {
+    const yaml = `${HEADER}inputs:\n  n: {type: number, required: true}\nworkflow:\n  - {id: r, action: fs.read, with: {path: x}}\n`;
+    const runWith = (inputs: Record<string, unknown>) =>
+      runTemplate({
+        template: ws.template(yaml),
+        inputs,
+        inputNaming: 'body',
+        workspaceRoot: ws.root,
+        config: ws.config,
+        registry: ws.registry,
+        approvalGate: ws.gate,
+      });
+    await expect(runWith({ n: 1, nope: 'x' })).rejects.toThrow(/^inputs\.nope: unknown input for demo/);
+    await expect(runWith({ n: 'many' })).rejects.toThrow(/^inputs\.n: expected a number/);
+    await expect(runWith({})).rejects.toThrow(/^inputs\.n: required input missing/);
+  });
+
   it('never lets a secret reach the record or the files the run wrote', async () => {
     const secret = 'canary-s3cr3t-value';
     ws.config.safety.shell_allowlist = ['node'];

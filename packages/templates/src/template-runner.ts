@@ -18,7 +18,7 @@ import {
   resolveWorkspacePath,
   ValidationError,
 } from '@sdetkit/policy';
-import { maskSecretInputs, resolveInputs } from './input-values.js';
+import { type InputNaming, maskSecretInputs, resolveInputs } from './input-values.js';
 import {
   evaluateCondition,
   type InterpolationContext,
@@ -44,6 +44,8 @@ export interface TemplateRunOptions {
   template: LoadedTemplate;
   /** `--set` values (strings are typed against each input) or typed values. */
   inputs?: Record<string, unknown>;
+  /** How input errors name an input (default `flags`: `--set name`; `body`: `inputs.name`). */
+  inputNaming?: InputNaming;
   /** Workspace-relative; default `.sdetkit/agent/template-runs/<id>`. */
   outputDir?: string;
   workspaceRoot: string;
@@ -93,7 +95,7 @@ async function prepare(options: TemplateRunOptions): Promise<Prepared> {
     dir: outputDir.relative,
   }).slice(0, 16);
   const run = { output_dir: outputDir.relative, id: runId };
-  const inputs = resolveInputs(definition, options.inputs ?? {}, run);
+  const inputs = resolveInputs(definition, options.inputs ?? {}, run, options.inputNaming);
   const secretValues = [
     ...Object.values(secrets),
     ...Object.entries(inputs)
