@@ -138,6 +138,12 @@ export function createProgram(emit: Emit, version: string): Command {
     if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number >= 0');
     return Number(value);
   };
+  // A bucket that holds less than one token never lets an event through.
+  const bucketCapacity = (value: string) => {
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < 1)
+      throw new InvalidArgumentError('expected a number >= 1');
+    return Number(value);
+  };
   const port = (value: string) => {
     if (!/^\d+$/.test(value) || Number(value) > 65535)
       throw new InvalidArgumentError('expected a port 0-65535');
@@ -180,7 +186,7 @@ export function createProgram(emit: Emit, version: string): Command {
     .option('--slack-api-base <url>', 'Slack Web API base URL (default https://slack.com/api)')
     .addOption(
       new Option('--rate-limit-max-tokens <n>', 'token bucket capacity per user')
-        .argParser(nonNegativeNumber)
+        .argParser(bucketCapacity)
         .default(5),
     )
     .addOption(

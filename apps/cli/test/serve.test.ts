@@ -183,6 +183,27 @@ describe('sdetkit agent serve', () => {
     const keepOnly = await runCli(ws.root, ['agent', 'serve', '--retention-keep-last', '5']);
     expect(keepOnly.code).toBe(2);
     expect(keepOnly.stderr).toMatch(/--retention-keep-last: only with --retention-max-age/);
+    const noPause = await runCli(ws.root, [
+      'agent',
+      'serve',
+      '--retention-max-age',
+      '30d',
+      '--retention-interval',
+      '0m',
+    ]);
+    expect(noPause.code).toBe(2);
+    expect(noPause.stderr).toMatch(/--retention-interval: must be longer than 0/);
+  });
+
+  it('refuses a rate-limit bucket that could never let an event through', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    for (const capacity of ['0', '0.5']) {
+      const result = await runCli(ws.root, ['agent', 'serve', '--rate-limit-max-tokens', capacity]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /--rate-limit-max-tokens <n>' argument '0(\.5)?' is invalid. expected a number >= 1/,
+      );
+    }
   });
 
   it('posts Telegram replies with --telegram-enable-outgoing to --telegram-api-base, token from the environment', async () => {

@@ -45,6 +45,12 @@ describe('sdetkit agent tokens', () => {
       runCli(ws.root, ['agent', 'tokens', 'create', '--name', 'x', '--scopes', 'runs:read', ...flags]);
     expect((await readerWith('--tenant', '../x')).code).toBe(2);
     expect((await readerWith('--expires', 'soon')).code).toBe(2);
+    const expired = await readerWith('--expires', '0d');
+    expect([expired.code, expired.stderr.trim()]).toEqual([
+      2,
+      'agent error: --expires: must be longer than 0, got "0d"',
+    ]);
+    expect(JSON.parse((await runCli(ws.root, ['agent', 'tokens', 'list'])).stdout).tokens).toEqual([]);
     expect((await runCli(ws.root, ['agent', 'tokens', 'revoke', 'nope'])).code).toBe(2);
   });
 });

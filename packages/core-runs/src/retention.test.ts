@@ -99,5 +99,7 @@ describe('applyRetention', () => {
       /--max-age, --keep-last/,
     );
     expect(() => parseDuration('thirty days')).toThrow(/--max-age: expected a duration/);
+    expect(() => parseDuration('0d', '--expires')).toThrow('--expires: must be longer than 0, got "0d"');
+    expect(parseDuration('2w')).toBe(14 * 86400);
   });
 });

@@ -15,7 +15,11 @@ export function parseDuration(value: string, flag = '--max-age'): number {
       `${flag}: expected a duration like 30d, 12h or 2w, got ${JSON.stringify(value)}`,
       flag,
     );
-  return Number(match[1]) * UNITS[match[2]!]!;
+  const seconds = Number(match[1]) * UNITS[match[2]!]!;
+  // Zero would prune everything, expire a token at once or run a schedule without pause.
+  if (seconds === 0)
+    throw new ValidationError(`${flag}: must be longer than 0, got ${JSON.stringify(value)}`, flag);
+  return seconds;
 }
 
 export interface RetentionPolicy {
