@@ -5,12 +5,10 @@ import {
   type AdapterRequest,
   type AdapterResult,
   genericAdapter,
-  IdempotencyStore,
   type InboundEvent,
   isTenantId,
   type OutgoingReply,
   type ReplySender,
-  type RouteResult,
   replyFor,
   routeEvent,
   slackAdapter,
@@ -167,7 +165,6 @@ export function createServer(options: ServerOptions): SdetkitServer {
   /** Multi-tenant: a token must name the tenant (one without could otherwise reach everyone's runs). */
   const tokenServes = (token: TokenInfo, tenant: string) =>
     tenantsRoot ? token.tenant === tenant : (token.tenant ?? singleTenant) === singleTenant;
-  const idempotency = new IdempotencyStore<RouteResult>();
   const background = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     const tracked = work.catch((error: Error) => {
@@ -259,21 +256,19 @@ export function createServer(options: ServerOptions): SdetkitServer {
       return c.json({ ok: true, result: { status: 'ignored', reason: result.reason } });
     const event: InboundEvent = { ...result.event, tenant, received_at: formatCapturedAt(clock()) };
     // The same delivery id in two tenants is two events.
-    const work = idempotency.once(
-      result.idempotencyKey === null ? null : `${tenant}\u0000${result.idempotencyKey}`,
-      () =>
-        routeEvent(event, {
-          limiter: workspace.limiter,
-          conversations: workspace.conversations,
-          run: (e) => workspace.runAndRecord(e.text),
-        }).then((routed) => {
-          if (routed.status === 'rate_limited') metrics.rateLimited++;
-          // Inside the idempotent work: a retried delivery never posts a second reply.
-          const reply = replyFor(event, routed);
-          const sender = reply ? options.replies?.[reply.channel] : undefined;
-          if (reply && sender) track(sendReply(workspace, sender, reply, routed.hash));
-          return routed;
-        }),
+    const work = workspace.deliveries.once(result.idempotencyKey, () =>
+      routeEvent(event, {
+        limiter: workspace.limiter,
+        conversations: workspace.conversations,
+        run: (e) => workspace.runAndRecord(e.text),
+      }).then((routed) => {
+        if (routed.status === 'rate_limited') metrics.rateLimited++;
+        // Inside the idempotent work: a retried delivery never posts a second reply.
+        const reply = replyFor(event, routed);
+        const sender = reply ? options.replies?.[reply.channel] : undefined;
+        if (reply && sender) track(sendReply(workspace, sender, reply, routed.hash));
+        return routed;
+      }),
     );
     if (asynchronous) {
       // Slack wants an answer within 3 seconds: acknowledge now, run in the background.

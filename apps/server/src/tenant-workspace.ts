@@ -1,6 +1,13 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FileBucketStore, FileConversationStore, ReplyLog, TokenBucketRateLimiter } from '@sdetkit/channels';
+import {
+  FileBucketStore,
+  FileConversationStore,
+  IdempotencyStore,
+  ReplyLog,
+  type RouteResult,
+  TokenBucketRateLimiter,
+} from '@sdetkit/channels';
 import {
   type ActionRegistry,
   ConfigStore,
@@ -39,6 +46,8 @@ export interface TenantWorkspace {
   /** Outgoing chat replies: `.sdetkit/agent/replies/<channel>.jsonl`. */
   replies: ReplyLog;
   limiter: TokenBucketRateLimiter;
+  /** Deliveries already routed, by platform key: `.sdetkit/agent/deliveries.jsonl` keeps them across restarts. */
+  deliveries: IdempotencyStore<RouteResult>;
   gate: ApprovalGate;
   runAndRecord(task: string): Promise<RunRecord>;
   flush(): Promise<void>;
@@ -62,6 +71,9 @@ export interface TenantWorkspaceOptions {
    */
   writer?: FileWriter;
 }
+
+/** Where a workspace keeps the results of deliveries it routed (under `.sdetkit/agent/`). */
+export const DELIVERIES_FILE = 'deliveries.jsonl';
 
 /** Opens a tenant's workspace: its config (if any), runtime, history, ledger, conversations and rate limits. */
 export async function openTenantWorkspace(options: TenantWorkspaceOptions): Promise<TenantWorkspace> {
@@ -97,6 +109,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     store: new FileBucketStore(path.join(agentDir, 'rate_limits')),
   });
   const configs = new ConfigStore(agentDir);
+  const deliveries = new IdempotencyStore<RouteResult>({ file: path.join(agentDir, DELIVERIES_FILE) });
   return {
     tenant: options.tenant,
     root: options.root,
@@ -109,6 +122,7 @@ export async function openTenantWorkspace(options: TenantWorkspaceOptions): Prom
     conversations,
     replies,
     limiter,
+    deliveries,
     gate: options.gate,
     async runAndRecord(task) {
       const record = await runTask({

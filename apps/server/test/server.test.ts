@@ -218,6 +218,31 @@ describe('POST /webhook/telegram', () => {
     expect(await lines('telegram', '5%3A7.jsonl')).toHaveLength(1);
     expect(server.metrics.render()).toContain('sdetkit_duplicate_deliveries_total 1');
   });
+
+  it('answers an update redelivered after a restart with the first result, and runs nothing', async () => {
+    const headers = { 'x-telegram-bot-api-secret-token': 'tg-secret' };
+    await start();
+    const first = (await (await post('/webhook/telegram', update, headers)).json()) as {
+      result: { hash: string };
+    };
+    await server.close();
+    await start();
+    const again = (await (await post('/webhook/telegram', update, headers)).json()) as {
+      result: { hash: string; duplicate: boolean };
+    };
+    expect(again.result).toMatchObject({ hash: first.result.hash, duplicate: true });
+    expect(await lines('telegram', '5%3A7.jsonl')).toHaveLength(1);
+    expect(await readdir(path.join(root, '.sdetkit/agent/history'))).toEqual([
+      '.pending',
+      `${first.result.hash}.json`,
+    ]);
+    const kept = (await readFile(path.join(root, '.sdetkit/agent/deliveries.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n');
+    expect(kept.map((line) => JSON.parse(line))).toEqual([
+      { key: 'telegram:99', result: expect.objectContaining({ hash: first.result.hash }) },
+    ]);
+  });
 });
 
 describe('POST /webhook/slack', () => {

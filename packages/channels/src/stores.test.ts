@@ -188,4 +188,37 @@ describe('IdempotencyStore', () => {
     expect(store.duplicates).toBe(1);
     expect((await store.once(null, work)).result).toBe(2);
   });
+
+  it('keeps first results in its file across a restart, but not failures', async () => {
+    const file = path.join(dir, 'deliveries.jsonl');
+    const first = new IdempotencyStore<{ n: number }>({ file });
+    expect(await first.once('k', async () => ({ n: 1 }))).toEqual({ result: { n: 1 }, duplicate: false });
+    await expect(first.once('bad', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const restarted = new IdempotencyStore<{ n: number }>({ file });
+    let runs = 0;
+    const work = async () => ({ n: 10 + ++runs });
+    expect(await restarted.once('k', work)).toEqual({ result: { n: 1 }, duplicate: true });
+    expect(await restarted.once('bad', work)).toEqual({ result: { n: 11 }, duplicate: false });
+    expect(runs).toBe(1);
+    expect((await readFile(file, 'utf8')).trimEnd().split('\n')).toEqual([
+      '{"key":"k","result":{"n":1}}',
+      '{"key":"bad","result":{"n":11}}',
+    ]);
+  });
+
+  it('skips a torn last line and stays bounded, forgetting the oldest keys first', async () => {
+    const file = path.join(dir, 'deliveries.jsonl');
+    await writeFile(file, '{"key":"a","result":1}\n{"key":"b","resu');
+    const store = new IdempotencyStore<number>({ file, capacity: 3 });
+    expect(await store.once('a', async () => 99)).toEqual({ result: 1, duplicate: true });
+    expect(await store.once('b', async () => 2)).toEqual({ result: 2, duplicate: false });
+    for (let i = 0; i < 10; i++) await store.once(`k${i}`, async () => i);
+    const kept = (await readFile(file, 'utf8')).trimEnd().split('\n');
+    expect(kept.length).toBeLessThanOrEqual(6);
+    const restarted = new IdempotencyStore<number>({ file, capacity: 3 });
+    expect(await restarted.once('k9', async () => -1)).toEqual({ result: 9, duplicate: true });
+    expect(await restarted.once('k7', async () => -1)).toEqual({ result: 7, duplicate: true });
+    expect(await restarted.once('k0', async () => -1)).toEqual({ result: -1, duplicate: false });
+    expect(await readdir(dir)).toEqual(['deliveries.jsonl']);
+  });
 });
