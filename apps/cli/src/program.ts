@@ -22,6 +22,24 @@ function nonNegativeInt(value: string): number {
   return Number(value);
 }
 
+/**
+ * For a group's default command (`agent history` runs `list`): an operand
+ * there is a mistyped or misplaced command, so say that, naming the group's
+ * commands and the `agent` command of that name if there is one, instead of
+ * commander's "too many arguments for 'list'".
+ */
+function refuseOperands(command: Command, group: Command, agent: Command): void {
+  const [operand] = command.args;
+  if (operand === undefined) return;
+  const names = group.commands.map((c) => c.name()).filter((name) => name !== 'help');
+  const elsewhere = agent.commands.some((c) => c.name() === operand)
+    ? `; did you mean 'sdetkit agent ${operand}'?`
+    : '';
+  command.error(
+    `unknown command '${operand}' for 'agent ${group.name()}' (its commands: ${names.join(', ')})${elsewhere}`,
+  );
+}
+
 function example(...lines: string[]): string {
   return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
@@ -105,9 +123,11 @@ export function createProgram(emit: Emit, version: string): Command {
     .addOption(new Option('--limit <n>', 'at most this many runs').argParser(positiveInt))
     .addOption(new Option('--history-dir <dir>', 'history folder').default(DEFAULT_HISTORY_DIR))
     .addHelpText('after', example('sdetkit agent history list --limit 5'))
-    .action(async (opts) =>
-      emit(Promise.resolve().then(() => loadCommands('core').historyListCommand(opts))),
-    );
+    .allowExcessArguments()
+    .action(async (opts, command: Command) => {
+      refuseOperands(command, history, agent);
+      await emit(Promise.resolve().then(() => loadCommands('core').historyListCommand(opts)));
+    });
 
   history
     .command('export')
@@ -492,7 +512,11 @@ export function createProgram(emit: Emit, version: string): Command {
     .command('list', { isDefault: true })
     .description('every registered action with description, examples and input JSON Schema')
     .addHelpText('after', example('sdetkit agent actions list'))
-    .action(async () => emit(Promise.resolve().then(() => loadCommands('core').actionsListCommand())));
+    .allowExcessArguments()
+    .action(async (_opts, command: Command) => {
+      refuseOperands(command, actions, agent);
+      await emit(Promise.resolve().then(() => loadCommands('core').actionsListCommand()));
+    });
 
   const repo = program.command('repo').description('repository tools');
   repo

@@ -42,4 +42,18 @@ describe('--help', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^agent error: unknown command 'frobnicate'/);
   });
+
+  it('names the group and points to the agent command for a command put under history or actions', async () => {
+    const verify = await runCli(process.cwd(), ['agent', 'history', 'verify']);
+    expect([verify.code, verify.stdout, verify.stderr]).toEqual([
+      2,
+      '',
+      "agent error: unknown command 'verify' for 'agent history' (its commands: list, export); did you mean 'sdetkit agent verify'?\n",
+    ]);
+    const typo = await runCli(process.cwd(), ['agent', 'actions', 'lst']);
+    expect([typo.code, typo.stderr]).toEqual([
+      2,
+      "agent error: unknown command 'lst' for 'agent actions' (its commands: list)\n",
+    ]);
+  });
 });
