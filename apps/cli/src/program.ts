@@ -79,7 +79,9 @@ export function createProgram(emit: Emit, version: string): Command {
 
   agent
     .command('doctor')
-    .description('validate config, provider, budgets, allowlists and history; exit 1 if a check fails')
+    .description(
+      'validate config, provider, budgets, allowlists, history and service tokens; exit 1 if a check fails',
+    )
     .addOption(configOption())
     .addHelpText('after', example('sdetkit agent doctor', 'sdetkit agent doctor --config ci/agent.yaml'))
     .action(async (opts) => emit(Promise.resolve().then(() => loadCommands('core').doctorCommand(opts))));

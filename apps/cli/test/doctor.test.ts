@@ -27,7 +27,34 @@ describe('sdetkit agent doctor', () => {
       'tool_bridge',
       'workdir',
       'history',
+      'service_tokens',
     ]);
+    expect(doctor.checks.at(-1)).toEqual({
+      name: 'service_tokens',
+      ok: true,
+      detail: 'none in .sdetkit/agent/tokens.json',
+    });
+  });
+
+  it('reads the service tokens as the server does, and fails on a damaged token file', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    await runCli(ws.root, ['agent', 'tokens', 'create', '--name', 'ci', '--scopes', 'runs:read']);
+    await runCli(ws.root, ['agent', 'tokens', 'create', '--name', 'old', '--scopes', 'runs:read']);
+    await runCli(ws.root, ['agent', 'tokens', 'revoke', 'old']);
+    const tokens = (doctor: Doctor) => doctor.checks.find((c) => c.name === 'service_tokens');
+    const fine = await runCli(ws.root, ['agent', 'doctor']);
+    expect([fine.code, tokens(fine.json as Doctor)?.detail]).toEqual([
+      0,
+      '1 active of 2 in .sdetkit/agent/tokens.json',
+    ]);
+    await writeFile(path.join(ws.root, '.sdetkit/agent/tokens.json'), '{"tokens": [');
+    const damaged = await runCli(ws.root, ['agent', 'doctor']);
+    expect(damaged.code).toBe(1);
+    expect(tokens(damaged.json as Doctor)).toEqual({
+      name: 'service_tokens',
+      ok: false,
+      detail: '.sdetkit/agent/tokens.json: not valid JSON',
+    });
   });
 
   it('fails with exit 1 and names the config line when the config is malformed', async () => {

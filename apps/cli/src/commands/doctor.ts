@@ -1,6 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
+import { TOKENS_FILE, TokenStore } from '@sdetkit/channels';
 import { FileHistoryStore, isPrivateHost } from '@sdetkit/core-runs';
 import {
+  AGENT_DIR,
   type AgentConfig,
   DEFAULT_HISTORY_DIR,
   DEFAULT_WORKDIR,
@@ -18,7 +20,7 @@ export interface DoctorCheck {
   detail: string;
 }
 
-/** Validates config, provider, budgets, allowlists and history; exit 1 when any check fails. */
+/** Validates config, provider, budgets, allowlists, history and service tokens; exit 1 when any check fails. */
 export async function doctorCommand(opts: { config: string }): Promise<CommandResult> {
   const root = process.cwd();
   const checks: DoctorCheck[] = [];
@@ -39,6 +41,7 @@ export async function doctorCommand(opts: { config: string }): Promise<CommandRe
   }
   checks.push(await workdirCheck(root));
   checks.push(await historyCheck(root));
+  checks.push(await serviceTokensCheck(root));
   const ok = checks.every((check) => check.ok);
   return { output: { ok, checks }, exitCode: ok ? 0 : 1 };
 }
@@ -176,5 +179,23 @@ async function historyCheck(root: string): Promise<DoctorCheck> {
     };
   } catch (error) {
     return { name: 'history', ok: false, detail: (error as Error).message };
+  }
+}
+
+/** The server's token file: a damaged one makes every REST request fail, so doctor reads it as the server does. */
+async function serviceTokensCheck(root: string): Promise<DoctorCheck> {
+  const file = `${AGENT_DIR}/${TOKENS_FILE}`;
+  let absolute = file;
+  try {
+    ({ absolute } = await resolveWorkspacePath(root, file));
+    const tokens = await new TokenStore(absolute).list();
+    const active = tokens.filter((token) => token.status === 'active').length;
+    return {
+      name: 'service_tokens',
+      ok: true,
+      detail: tokens.length === 0 ? `none in ${file}` : `${active} active of ${tokens.length} in ${file}`,
+    };
+  } catch (error) {
+    return { name: 'service_tokens', ok: false, detail: (error as Error).message.replace(absolute, file) };
   }
 }
