@@ -103,6 +103,16 @@ describe('sdetkit agent dashboard build', () => {
     expect(result.code).toBe(0);
     expect(result.json).toMatchObject({ actions: [{ action: 'report.build', ok: true }] });
   });
+
+  it('names the action parameter when report.gate gets a bad window', async () => {
+    const result = await runCli(ws.root, [
+      'agent',
+      'run',
+      'action report.gate {"min_success_rate":0.5,"since":"yesterday"}',
+    ]);
+    expect(result.code).toBe(1);
+    expect(JSON.stringify(result.json)).toContain('report.gate failed: since: expected an ISO date');
+  });
 });
 
 describe('sdetkit agent dashboard gate', () => {

@@ -123,7 +123,7 @@ describe('sdetkit agent templates', () => {
       'since=yesterday',
     ]);
     expect(bad.code).toBe(1);
-    expect(JSON.stringify(bad.json)).toContain('--since: expected an ISO date');
+    expect(JSON.stringify(bad.json)).toContain('report.build failed: since: expected an ISO date');
   });
 
   it('dry-runs with verdicts and writes nothing', async () => {

@@ -63,7 +63,8 @@ export const reportBuildAction = defineAction({
       format: params.format,
       output: await file(output),
       ...(summary ? { summaryOutput: await file(summary) } : {}),
-      window: parseTimeWindow(params.since, params.until),
+      // Errors name the action's parameters (`since: ...`), not the CLI's flags.
+      window: parseTimeWindow(params.since, params.until, { prefix: '' }),
       // A fresh workspace has no history yet: its dashboard says "no runs".
       allowMissingHistory: true,
     });

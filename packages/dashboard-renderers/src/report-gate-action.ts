@@ -30,7 +30,7 @@ export const reportGateAction = defineAction({
     const summary = await loadDashboardSummary(
       { absolute: await ctx.resolvePath(p.history_dir), relative: p.history_dir },
       // A gate needs the counts, not the lists.
-      { window: parseTimeWindow(p.since, p.until), allowMissingHistory: true, listLimit: 0 },
+      { window: parseTimeWindow(p.since, p.until, { prefix: '' }), allowMissingHistory: true, listLimit: 0 },
     );
     const result = evaluateGate(summary, {
       min_success_rate: p.min_success_rate,

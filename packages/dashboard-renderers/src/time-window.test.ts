@@ -24,6 +24,18 @@ describe('time windows', () => {
     expect(() => parseTimeWindow('2024-03-08', '2024-03-01')).toThrow(/--since .* is after --until/);
   });
 
+  it('names query or action parameters, not flags, with an empty prefix', () => {
+    expect(() => parseTimeWindow('yesterday', undefined, { prefix: '' })).toThrow(
+      /^since: expected an ISO date/,
+    );
+    expect(() => parseTimeWindow(undefined, '2024-02-30', { prefix: '' })).toThrow(
+      /^until: not a calendar date: 2024-02-30$/,
+    );
+    expect(() => parseTimeWindow('2024-03-08', '2024-03-01', { prefix: '' })).toThrow(
+      /^since \(2024-03-08T00:00:00Z\) is after until \(2024-03-01T23:59:59Z\)$/,
+    );
+  });
+
   it('filters inclusively', () => {
     const window = parseTimeWindow('2024-03-01', '2024-03-01');
     expect(inWindow('2024-03-01T23:59:59Z', window)).toBe(true);
