@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempWorkspace } from './run-cli.js';
@@ -35,6 +35,19 @@ describe('sdetkit agent tokens', () => {
     expect((await runCli(ws.root, ['agent', 'tokens', 'revoke', 'ci'])).json).toMatchObject({
       revoked: { status: 'revoked' },
     });
+  });
+
+  it('names the damaged token file by its workspace path and leaves it as it is', async () => {
+    const file = path.join(ws.root, '.sdetkit/agent/tokens.json');
+    await writeFile(file, '{"tokens": [');
+    for (const command of [['list'], ['create', '--name', 'x', '--scopes', 'runs:read']]) {
+      const result = await runCli(ws.root, ['agent', 'tokens', ...command]);
+      expect([result.code, result.stderr]).toEqual([
+        2,
+        'agent error: .sdetkit/agent/tokens.json: not valid JSON\n',
+      ]);
+    }
+    expect(await readFile(file, 'utf8')).toBe('{"tokens": [');
   });
 
   it('rejects unknown scopes, bad tenants and bad durations with exit 2', async () => {

@@ -161,7 +161,9 @@ export function createServer(options: ServerOptions): SdetkitServer {
     }
     return workspaces.get(tenant) ?? null;
   };
-  const tokens = options.tokens ?? new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE));
+  const tokens =
+    options.tokens ??
+    new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE), undefined, `${AGENT_DIR}/${TOKENS_FILE}`);
   /** Multi-tenant: a token must name the tenant (one without could otherwise reach everyone's runs). */
   const tokenServes = (token: TokenInfo, tenant: string) =>
     tenantsRoot ? token.tenant === tenant : (token.tenant ?? singleTenant) === singleTenant;

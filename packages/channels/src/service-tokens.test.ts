@@ -82,6 +82,10 @@ describe('TokenStore', () => {
     const error = (await store.list().catch((e: unknown) => e)) as Error;
     expect(error.message.startsWith(`${file}: not a token file (tokens.0.`)).toBe(true);
     expect(error.message).toMatch(/\(tokens\.0\.\w+: .+\)$/);
+    const named = new TokenStore(file, () => now, '.sdetkit/agent/tokens.json');
+    await expect(named.list()).rejects.toThrow(
+      /^\.sdetkit\/agent\/tokens\.json: not a token file \(tokens\.0\./,
+    );
   });
 
   it('validates scopes and names', async () => {

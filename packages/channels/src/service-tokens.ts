@@ -60,9 +60,14 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  * shown once, when it is created.
  */
 export class TokenStore {
+  /**
+   * `display` names the file in errors (default `file`): the CLI and the
+   * server give its workspace-relative path, `.sdetkit/agent/tokens.json`.
+   */
   constructor(
     private readonly file: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly display: string = file,
   ) {}
 
   /** The last parse, keyed by the file's identity: a server authenticating every request stats, not re-parses. */
@@ -86,11 +91,11 @@ export class TokenStore {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new ValidationError(`${this.file}: not valid JSON`);
+      throw new ValidationError(`${this.display}: not valid JSON`);
     }
     const parsed = tokenFileSchema.safeParse(data);
     if (!parsed.success)
-      throw new ValidationError(`${this.file}: not a token file (${issueText(parsed.error.issues[0]!)})`);
+      throw new ValidationError(`${this.display}: not a token file (${issueText(parsed.error.issues[0]!)})`);
     this.cached = { key, tokens: parsed.data.tokens };
     return parsed.data.tokens.map((t) => ({ ...t }));
   }

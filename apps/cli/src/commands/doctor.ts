@@ -185,10 +185,9 @@ async function historyCheck(root: string): Promise<DoctorCheck> {
 /** The server's token file: a damaged one makes every REST request fail, so doctor reads it as the server does. */
 async function serviceTokensCheck(root: string): Promise<DoctorCheck> {
   const file = `${AGENT_DIR}/${TOKENS_FILE}`;
-  let absolute = file;
   try {
-    ({ absolute } = await resolveWorkspacePath(root, file));
-    const tokens = await new TokenStore(absolute).list();
+    const { absolute } = await resolveWorkspacePath(root, file);
+    const tokens = await new TokenStore(absolute, undefined, file).list();
     const active = tokens.filter((token) => token.status === 'active').length;
     return {
       name: 'service_tokens',
@@ -196,6 +195,6 @@ async function serviceTokensCheck(root: string): Promise<DoctorCheck> {
       detail: tokens.length === 0 ? `none in ${file}` : `${active} active of ${tokens.length} in ${file}`,
     };
   } catch (error) {
-    return { name: 'service_tokens', ok: false, detail: (error as Error).message.replace(absolute, file) };
+    return { name: 'service_tokens', ok: false, detail: (error as Error).message };
   }
 }

@@ -7,7 +7,11 @@ import { resolveFlagPath } from '../workspace-paths.js';
 
 async function store(): Promise<TokenStore> {
   const agent = await resolveFlagPath('agent folder', AGENT_DIR);
-  return new TokenStore(path.join(agent.absolute, TOKENS_FILE));
+  return new TokenStore(
+    path.join(agent.absolute, TOKENS_FILE),
+    undefined,
+    `${agent.relative}/${TOKENS_FILE}`,
+  );
 }
 
 /** Creates a service token; the token is printed this once and only its sha256 is stored. */
