@@ -195,6 +195,28 @@ describe('sdetkit agent serve', () => {
     expect(noPause.stderr).toMatch(/--retention-interval: must be longer than 0/);
   });
 
+  it('names the flag when it cannot listen: a port in use, an address not of this machine', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const taken = createHttpServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const inUse = await runCli(ws.root, ['agent', 'serve', '--port', String(port)]);
+      expect([inUse.code, inUse.stderr]).toEqual([
+        2,
+        `agent error: --port ${port}: already in use on 127.0.0.1 (another server running? --port 0 picks a free port)\n`,
+      ]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    // TEST-NET-1 (RFC 5737): never an address of this machine, and no name lookup.
+    const foreign = await runCli(ws.root, ['agent', 'serve', '--host', '192.0.2.1', '--port', '0']);
+    expect([foreign.code, foreign.stderr]).toEqual([
+      2,
+      'agent error: --host 192.0.2.1: not an address of this machine\n',
+    ]);
+  });
+
   it('refuses a rate-limit bucket that could never let an event through', async () => {
     await runCli(ws.root, ['agent', 'init']);
     for (const capacity of ['0', '0.5']) {

@@ -90,7 +90,9 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },
     secrets,
   });
-  const address = await server.listen();
+  const address = await server.listen().catch((error: NodeJS.ErrnoException) => {
+    throw listenError(error, opts.host, opts.port);
+  });
   const tenantHome = tenantsRoot ? `${tenantsRoot.relative}/{tenant}/` : '';
   let stopping = false;
   const stop = (signal: string) => {
@@ -154,4 +156,17 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     exitCode: 0,
     warnings,
   };
+}
+
+/** Why the server could not listen, named by the flag to change; anything unforeseen is passed on. */
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  const why: Record<string, string> = {
+    EADDRINUSE: `--port ${port}: already in use on ${host} (another server running? --port 0 picks a free port)`,
+    EACCES: `--port ${port}: permission denied on ${host} (ports below 1024 need privileges)`,
+    EADDRNOTAVAIL: `--host ${host}: not an address of this machine`,
+    ENOTFOUND: `--host ${host}: not an address or a host name this machine resolves`,
+    EAI_AGAIN: `--host ${host}: the host name could not be resolved now`,
+  };
+  const message = error.code === undefined ? undefined : why[error.code];
+  return message === undefined ? error : new ValidationError(message);
 }
