@@ -156,14 +156,9 @@ export function createProgram(emit: Emit, version: string): Command {
     );
 
   const collectTokens = (value: string, previous: string[] = []) => [...previous, value];
-  const nonNegativeNumber = (value: string) => {
-    if (!/^\d+(\.\d+)?$/.test(value)) throw new InvalidArgumentError('expected a number >= 0');
-    return Number(value);
-  };
-  // A bucket that holds less than one token never lets an event through.
-  const bucketCapacity = (value: string) => {
-    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < 1)
-      throw new InvalidArgumentError('expected a number >= 1');
+  const numberAtLeast = (min: number) => (value: string) => {
+    if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`expected a number >= ${min}`);
     return Number(value);
   };
   const port = (value: string) => {
@@ -207,13 +202,14 @@ export function createProgram(emit: Emit, version: string): Command {
     )
     .option('--slack-api-base <url>', 'Slack Web API base URL (default https://slack.com/api)')
     .addOption(
+      // A bucket that holds less than one token never lets an event through.
       new Option('--rate-limit-max-tokens <n>', 'token bucket capacity per user')
-        .argParser(bucketCapacity)
+        .argParser(numberAtLeast(1))
         .default(5),
     )
     .addOption(
       new Option('--rate-limit-refill-per-second <n>', 'tokens added per second')
-        .argParser(nonNegativeNumber)
+        .argParser(numberAtLeast(0))
         .default(1),
     )
     .option(
