@@ -12,10 +12,10 @@ import {
   replyFor,
   routeEvent,
   slackAdapter,
-  TOKENS_FILE,
   type TokenInfo,
-  TokenStore,
+  type TokenStore,
   telegramAdapter,
+  workspaceTokenStore,
 } from '@sdetkit/channels';
 import { formatCapturedAt, type RetentionResult, ThreadedFileWriter } from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
@@ -161,9 +161,7 @@ export function createServer(options: ServerOptions): SdetkitServer {
     }
     return workspaces.get(tenant) ?? null;
   };
-  const tokens =
-    options.tokens ??
-    new TokenStore(path.join(root, AGENT_DIR, TOKENS_FILE), undefined, `${AGENT_DIR}/${TOKENS_FILE}`);
+  const tokens = options.tokens ?? workspaceTokenStore(path.join(root, AGENT_DIR));
   /** Multi-tenant: a token must name the tenant (one without could otherwise reach everyone's runs). */
   const tokenServes = (token: TokenInfo, tenant: string) =>
     tenantsRoot ? token.tenant === tenant : (token.tenant ?? singleTenant) === singleTenant;

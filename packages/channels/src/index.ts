@@ -40,6 +40,7 @@ export {
   type TokenScope,
   TokenStore,
   validateTenantId,
+  workspaceTokenStore,
 } from './service-tokens.js';
 export { SimulatedReplySender } from './simulated-reply-sender.js';
 export { SLACK_TIMESTAMP_WINDOW_SECONDS, slackAdapter } from './slack-adapter.js';

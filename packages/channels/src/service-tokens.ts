@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { formatCapturedAt, writeFileAtomic } from '@sdetkit/core-runs';
-import { NotFoundError, ValidationError } from '@sdetkit/policy';
+import { AGENT_DIR, NotFoundError, ValidationError } from '@sdetkit/policy';
 import { z } from 'zod';
 import { issueText } from './issue-text.js';
 import { safeEqual } from './verification.js';
@@ -53,6 +54,15 @@ export function validateTenantId(tenant: string, flag = '--tenant'): string {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The token store of a workspace, given its (absolute) `.sdetkit/agent`
+ * folder: errors name the file as the workspace shows it,
+ * `.sdetkit/agent/tokens.json`.
+ */
+export function workspaceTokenStore(agentDir: string, now?: () => Date): TokenStore {
+  return new TokenStore(path.join(agentDir, TOKENS_FILE), now, `${AGENT_DIR}/${TOKENS_FILE}`);
+}
 
 /**
  * Service tokens for the REST API. Only each token's sha256 is stored (in

@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { TOKENS_FILE, TokenStore } from '@sdetkit/channels';
+import { TOKENS_FILE } from '@sdetkit/channels';
 import { FileHistoryStore, isPrivateHost } from '@sdetkit/core-runs';
 import {
   AGENT_DIR,
@@ -13,6 +13,7 @@ import {
 } from '@sdetkit/policy';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
+import { workspaceTokens } from './tokens.js';
 
 export interface DoctorCheck {
   name: string;
@@ -41,7 +42,7 @@ export async function doctorCommand(opts: { config: string }): Promise<CommandRe
   }
   checks.push(await workdirCheck(root));
   checks.push(await historyCheck(root));
-  checks.push(await serviceTokensCheck(root));
+  checks.push(await serviceTokensCheck());
   const ok = checks.every((check) => check.ok);
   return { output: { ok, checks }, exitCode: ok ? 0 : 1 };
 }
@@ -183,11 +184,10 @@ async function historyCheck(root: string): Promise<DoctorCheck> {
 }
 
 /** The server's token file: a damaged one makes every REST request fail, so doctor reads it as the server does. */
-async function serviceTokensCheck(root: string): Promise<DoctorCheck> {
+async function serviceTokensCheck(): Promise<DoctorCheck> {
   const file = `${AGENT_DIR}/${TOKENS_FILE}`;
   try {
-    const { absolute } = await resolveWorkspacePath(root, file);
-    const tokens = await new TokenStore(absolute, undefined, file).list();
+    const tokens = await (await workspaceTokens()).list();
     const active = tokens.filter((token) => token.status === 'active').length;
     return {
       name: 'service_tokens',
