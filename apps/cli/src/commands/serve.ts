@@ -6,6 +6,7 @@ import { createServer } from '@sdetkit/server';
 import { composeAgentRuntime, loadActionPackages } from '../agent-runtime.js';
 import type { CommandResult } from '../command-result.js';
 import { type ReplyFlags, replySendersFromFlags } from '../reply-senders.js';
+import { exposureWarnings, SECRET_ENV } from '../serve-exposure.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 
 export interface ServeOptions extends ReplyFlags {
@@ -23,15 +24,6 @@ export interface ServeOptions extends ReplyFlags {
   toolBridgeAllow?: string[];
   toolBridgeCommand?: string[];
 }
-
-/** Secrets are read from the environment only, never from flags. */
-export const SECRET_ENV = {
-  genericWebhook: 'SDETKIT_WEBHOOK_SECRET',
-  telegramSecretToken: 'SDETKIT_TELEGRAM_SECRET_TOKEN',
-  slackSigningSecret: 'SDETKIT_SLACK_SIGNING_SECRET',
-} as const;
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
 
 /**
  * Starts the omnichannel server and prints `{"status":"serving",...}` once it
@@ -106,13 +98,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  const warnings = LOOPBACK.test(opts.host)
-    ? []
-    : [`listening on ${opts.host}: put a TLS-terminating proxy in front (see docs/runbooks/server-mode.md)`];
-  if (!LOOPBACK.test(opts.host) && !process.env[SECRET_ENV.genericWebhook] && !opts.requireAuth)
-    warnings.push(
-      `anyone who reaches ${opts.host} can start runs through /webhook/generic: set ${SECRET_ENV.genericWebhook} or --require-auth`,
-    );
+  const warnings = exposureWarnings(opts.host, { env: process.env, requireAuth: opts.requireAuth === true });
   return {
     output: {
       status: 'serving',
