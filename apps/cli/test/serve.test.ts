@@ -217,6 +217,27 @@ describe('sdetkit agent serve', () => {
     ]);
   });
 
+  it('refuses a second server on the same workspace, and serves again once the first is killed', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    const { child, serving } = await startServe(ws.root, ['--port', '0']);
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    try {
+      const second = await runCli(ws.root, ['agent', 'serve', '--port', '0']);
+      expect([second.code, second.stderr]).toEqual([
+        2,
+        `agent error: this workspace: another sdetkit server is serving it (pid ${child.pid}, http://127.0.0.1:${serving.port}); stop that one first (two servers on one workspace would split its rate limits and retried-delivery results)\n`,
+      ]);
+    } finally {
+      // No chance to clean up: the claim must go with the process.
+      child.kill('SIGKILL');
+    }
+    expect(await exited).toBe('SIGKILL');
+    const { child: next, serving: again } = await startServe(ws.root, ['--port', '0']);
+    expect(again).toMatchObject({ status: 'serving' });
+    next.kill('SIGTERM');
+    expect(await new Promise((resolve) => next.once('exit', resolve))).toBe(0);
+  });
+
   it('refuses a rate-limit bucket that could never let an event through', async () => {
     await runCli(ws.root, ['agent', 'init']);
     for (const capacity of ['0', '0.5']) {

@@ -27,6 +27,7 @@ import { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js
 import { createServerLogger } from './server-logger.js';
 import { ServerMetrics } from './server-metrics.js';
 import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
+import { claimWorkspace, type WorkspaceClaim } from './workspace-claim.js';
 
 export interface ServerOptions {
   /**
@@ -87,7 +88,11 @@ export interface ServerOptions {
 export interface SdetkitServer {
   app: Hono<Env>;
   metrics: ServerMetrics;
-  /** Starts listening; resolves with the bound address. */
+  /**
+   * Claims the workspace (the tenants root in multi-tenant mode), then starts
+   * listening; resolves with the bound address. Rejects with
+   * `WorkspaceInUseError` while another server on this machine serves it.
+   */
   listen(): Promise<{ host: string; port: number }>;
   /** Stops accepting, drains in-flight requests and background work, flushes stores. */
   close(): Promise<void>;
@@ -379,11 +384,14 @@ export function createServer(options: ServerOptions): SdetkitServer {
 
   const headersMs = options.timeouts?.headersMs ?? 10_000;
   let server: ReturnType<typeof serve> | undefined;
+  let claim: WorkspaceClaim | undefined;
   return {
     app,
     metrics,
-    listen() {
-      return new Promise((resolve, reject) => {
+    async listen() {
+      // One server per workspace: a second one would keep its own rate limits and delivery results.
+      claim = await claimWorkspace(tenantsRoot ?? root);
+      const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
         const s = serve(
           {
             fetch: app.fetch,
@@ -409,6 +417,17 @@ export function createServer(options: ServerOptions): SdetkitServer {
         s.once('error', reject);
         server = s;
       });
+      try {
+        const address = await listening;
+        claim.serving(
+          `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`,
+        );
+        return address;
+      } catch (error) {
+        await claim.release();
+        claim = undefined;
+        throw error;
+      }
     },
     sweepRetention,
     async close() {
@@ -425,6 +444,8 @@ export function createServer(options: ServerOptions): SdetkitServer {
       for (const result of opened) if (result.status === 'fulfilled') await result.value.flush();
       await writer.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      // Only now may another server take the workspace over: everything is on disk.
+      await claim?.release();
     },
   };
 }

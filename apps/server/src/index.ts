@@ -17,3 +17,10 @@ export {
   type TenantWorkspace,
   type TenantWorkspaceOptions,
 } from './tenant-workspace.js';
+export {
+  type ClaimHolder,
+  claimAddress,
+  claimWorkspace,
+  type WorkspaceClaim,
+  WorkspaceInUseError,
+} from './workspace-claim.js';

@@ -6,6 +6,7 @@ import { hmacHex, TokenStore } from '@sdetkit/channels';
 import { checkLedger, withFileLock } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { createServer, SdetkitServer } from '../src/create-server.js';
+import { WorkspaceInUseError } from '../src/workspace-claim.js';
 import { testServer } from './test-server.js';
 
 let root: string;
@@ -293,6 +294,34 @@ describe('operations', () => {
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
+  });
+
+  it('refuses a second server on the same workspace, naming the first, until the first has closed', async () => {
+    await start();
+    const second = testServer(root);
+    const refused = await second.listen().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(WorkspaceInUseError);
+    expect((refused as WorkspaceInUseError).holder).toEqual({ pid: process.pid, url: base });
+    // The first keeps serving.
+    expect((await post('/webhook/generic', { channel: 'ci', user_id: 'm', text: WRITE })).status).toBe(200);
+    await server.close();
+    server = second;
+    base = `http://127.0.0.1:${(await second.listen()).port}`;
+    expect(await (await fetch(`${base}/readyz`)).json()).toEqual({ ok: true, ready: true });
+  });
+
+  it('claims the tenants root in multi-tenant mode, whatever folder each server starts in', async () => {
+    const tenants = path.join(root, 'tenants');
+    await mkdir(path.join(tenants, 'acme'), { recursive: true });
+    await mkdir(path.join(root, 'elsewhere'));
+    await start({ tenantsRoot: tenants });
+    const other = testServer(path.join(root, 'elsewhere'), { tenantsRoot: tenants });
+    await expect(other.listen()).rejects.toMatchObject({ folder: tenants, holder: { url: base } });
+    await other.close();
+    // A single-workspace server elsewhere is another workspace.
+    const single = testServer(path.join(root, 'elsewhere'));
+    await single.listen();
+    await single.close();
   });
 });
 

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { parseDuration } from '@sdetkit/core-runs';
 import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
-import { createServer } from '@sdetkit/server';
+import { createServer, WorkspaceInUseError } from '@sdetkit/server';
 import { composeAgentRuntime, loadActionPackages } from '../agent-runtime.js';
 import type { CommandResult } from '../command-result.js';
 import { type ReplyFlags, replySendersFromFlags } from '../reply-senders.js';
@@ -83,7 +83,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     secrets,
   });
   const address = await server.listen().catch((error: NodeJS.ErrnoException) => {
-    throw listenError(error, opts.host, opts.port);
+    throw listenError(error, opts, tenantsRoot?.relative);
   });
   const tenantHome = tenantsRoot ? `${tenantsRoot.relative}/{tenant}/` : '';
   let stopping = false;
@@ -145,7 +145,21 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
 }
 
 /** Why the server could not listen, named by the flag to change; anything unforeseen is passed on. */
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+function listenError(
+  error: NodeJS.ErrnoException,
+  opts: ServeOptions,
+  tenantsRoot: string | undefined,
+): Error {
+  const { host, port } = opts;
+  if (error instanceof WorkspaceInUseError) {
+    const holder = error.holder
+      ? ` (pid ${error.holder.pid}${error.holder.url ? `, ${error.holder.url}` : ''})`
+      : '';
+    const served = tenantsRoot === undefined ? 'this workspace' : `--tenants-root ${tenantsRoot}`;
+    return new ValidationError(
+      `${served}: another sdetkit server is serving it${holder}; stop that one first (two servers on one workspace would split its rate limits and retried-delivery results)`,
+    );
+  }
   const why: Record<string, string> = {
     EADDRINUSE: `--port ${port}: already in use on ${host} (another server running? --port 0 picks a free port)`,
     EACCES: `--port ${port}: permission denied on ${host} (ports below 1024 need privileges)`,

@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { realpath, rm } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Who holds a claim: the process, and where it serves once it listens. */
+export interface ClaimHolder {
+  pid: number;
+  url: string | null;
+}
+
+/**
+ * Another live server already serves this folder. Two servers on one
+ * workspace would each keep their own rate-limit buckets and retried-delivery
+ * results and write over each other's files.
+ */
+export class WorkspaceInUseError extends Error {
+  readonly code = 'EWORKSPACEINUSE';
+  constructor(
+    readonly folder: string,
+    readonly holder: ClaimHolder | null,
+  ) {
+    const who = holder
+      ? `pid ${holder.pid}${holder.url ? `, ${holder.url}` : ''}`
+      : 'it did not say which process';
+    super(`another sdetkit server is serving ${folder} (${who}): stop it first, or serve another folder`);
+    this.name = 'WorkspaceInUseError';
+  }
+}
+
+export interface WorkspaceClaim {
+  /** The address other servers meet this claim at. */
+  readonly address: string;
+  /** Says where this server listens, for a second server's error. */
+  serving(url: string): void;
+  /** Gives the folder up; idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * Claims `folder` for this process's server, so a second server started on
+ * the same folder fails with `WorkspaceInUseError` instead of sharing it.
+ *
+ * The claim is a local socket named after the folder's real path, listened
+ * on by this process: on Linux in the abstract namespace, on Windows as a
+ * named pipe, elsewhere as a socket file in the temp folder. The kernel
+ * drops it when the process exits, however it exits, so a crash never leaves
+ * a claim behind (a leftover socket file answers nothing and is replaced).
+ * It sees servers on this machine only (in this network namespace, on Linux).
+ */
+export async function claimWorkspace(
+  folder: string,
+  options: { platform?: NodeJS.Platform } = {},
+): Promise<WorkspaceClaim> {
+  const address = claimAddress(await realpath(folder), options.platform);
+  let holder: ClaimHolder = { pid: process.pid, url: null };
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.end(`${JSON.stringify(holder)}\n`);
+  });
+  server.unref();
+  try {
+    await listenOn(server, address);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const other = await askHolder(address);
+    if (other === 'gone' && isSocketFile(address)) {
+      // A socket file left by a process that is gone: nobody answers it.
+      await rm(address, { force: true });
+      await listenOn(server, address).catch((retry: NodeJS.ErrnoException) => {
+        throw retry.code === 'EADDRINUSE' ? new WorkspaceInUseError(folder, null) : retry;
+      });
+    } else {
+      throw new WorkspaceInUseError(folder, other === 'gone' ? null : other);
+    }
+  }
+  let released: Promise<void> | undefined;
+  return {
+    address,
+    serving(url) {
+      holder = { pid: process.pid, url };
+    },
+    release() {
+      released ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return released;
+    },
+  };
+}
+
+/** The claim's address for a folder's real path: the same for every server on this machine. */
+export function claimAddress(realFolder: string, platform: NodeJS.Platform = process.platform): string {
+  const name = `sdetkit-serve-${createHash('sha256').update(realFolder).digest('hex').slice(0, 32)}`;
+  if (platform === 'linux') return `\0${name}`;
+  if (platform === 'win32') return `\\\\?\\pipe\\${name}`;
+  return path.join(tmpdir(), `${name}.sock`);
+}
+
+function isSocketFile(address: string): boolean {
+  return !address.startsWith('\0') && !address.startsWith('\\\\?\\pipe\\');
+}
+
+function listenOn(server: Server, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(address, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** What the claim's holder says about itself, `'gone'` when nobody answers. */
+function askHolder(address: string): Promise<ClaimHolder | 'gone' | null> {
+  return new Promise((resolve) => {
+    const socket = connect(address);
+    let text = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(null);
+    }, 1_000);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('end', () => {
+      clearTimeout(timer);
+      resolve(parseHolder(text));
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'gone' : null);
+    });
+  });
+}
+
+function parseHolder(text: string): ClaimHolder | null {
+  try {
+    const value = JSON.parse(text) as { pid?: unknown; url?: unknown };
+    if (typeof value.pid !== 'number') return null;
+    return { pid: value.pid, url: typeof value.url === 'string' ? value.url : null };
+  } catch {
+    return null;
+  }
+}
