@@ -99,6 +99,11 @@ describe('applyRetention', () => {
       /--max-age, --keep-last/,
     );
     expect(() => parseDuration('thirty days')).toThrow(/--max-age: expected a duration/);
+    // Seconds are not a unit: the message lists the ones there are.
+    expect(() => parseDuration('30s', '--retention-interval')).toThrow(
+      '--retention-interval: expected a duration: a whole number and m, h, d or w (minutes, hours, days, weeks), like 90m, 12h or 30d; got "30s"',
+    );
+    expect(parseDuration('90m')).toBe(5400);
     expect(() => parseDuration('0d', '--expires')).toThrow('--expires: must be longer than 0, got "0d"');
     expect(parseDuration('2w')).toBe(14 * 86400);
   });

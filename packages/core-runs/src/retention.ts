@@ -12,7 +12,7 @@ export function parseDuration(value: string, flag = '--max-age'): number {
   const match = /^(\d+)([mhdw])$/.exec(value.trim());
   if (!match)
     throw new ValidationError(
-      `${flag}: expected a duration like 30d, 12h or 2w, got ${JSON.stringify(value)}`,
+      `${flag}: expected a duration: a whole number and m, h, d or w (minutes, hours, days, weeks), like 90m, 12h or 30d; got ${JSON.stringify(value)}`,
       flag,
     );
   const seconds = Number(match[1]) * UNITS[match[2]!]!;
