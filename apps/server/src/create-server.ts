@@ -391,6 +391,11 @@ export function createServer(options: ServerOptions): SdetkitServer {
     async listen() {
       // One server per workspace: a second one would keep its own rate limits and delivery results.
       claim = await claimWorkspace(tenantsRoot ?? root);
+      if (claim.unavailable)
+        logger.warn(
+          { folder: tenantsRoot ?? root, reason: claim.unavailable },
+          'workspace not claimed: a second server on it would not be refused',
+        );
       const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
         const s = serve(
           {

@@ -57,8 +57,21 @@ describe('claimWorkspace', () => {
     expect(a.address).not.toBe(b.address);
   });
 
-  it('fails on a folder that does not exist', async () => {
-    await expect(claimWorkspace(path.join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('claims a folder that does not exist yet by its absolute path', async () => {
+    const missing = path.join(dir, 'missing');
+    const first = await claim(missing);
+    expect(first.address).toBe(claimAddress(path.resolve(missing)));
+    await expect(claimWorkspace(missing)).rejects.toBeInstanceOf(WorkspaceInUseError);
+  });
+
+  it('serves unguarded, saying why, when the system refuses the socket itself', async () => {
+    const workspace = path.join(dir, 'ws');
+    await mkdir(workspace);
+    // A socket file where no socket can be made: under a regular file.
+    await writeFile(path.join(dir, 'file'), '');
+    const blocked = await claimWorkspace(workspace, { platform: 'darwin', tmp: path.join(dir, 'file') });
+    expect(blocked.unavailable).toMatch(/^cannot listen on the claim's socket \(.*ENOTDIR/);
+    await blocked.release();
   });
 
   it('names one address per real path: abstract on Linux, a named pipe on Windows, a socket file elsewhere', async () => {

@@ -32,6 +32,12 @@ export class WorkspaceInUseError extends Error {
 export interface WorkspaceClaim {
   /** The address other servers meet this claim at. */
   readonly address: string;
+  /**
+   * Why the folder could not be claimed, when the system refused the socket
+   * itself (not because another server holds it): the server still serves,
+   * unguarded, and says so in its log.
+   */
+  readonly unavailable?: string;
   /** Says where this server listens, for a second server's error. */
   serving(url: string): void;
   /** Gives the folder up; idempotent. */
@@ -48,12 +54,20 @@ export interface WorkspaceClaim {
  * drops it when the process exits, however it exits, so a crash never leaves
  * a claim behind (a leftover socket file answers nothing and is replaced).
  * It sees servers on this machine only (in this network namespace, on Linux).
+ * When the system refuses the socket itself, the claim comes back with
+ * `unavailable` set and guards nothing: a server is not kept from serving
+ * by its guard. `tmp` is where socket files go (default the temp folder).
  */
 export async function claimWorkspace(
   folder: string,
-  options: { platform?: NodeJS.Platform } = {},
+  options: { platform?: NodeJS.Platform; tmp?: string } = {},
 ): Promise<WorkspaceClaim> {
-  const address = claimAddress(await realpath(folder), options.platform);
+  // A folder that does not exist yet is known by its absolute path.
+  const real = await realpath(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return path.resolve(folder);
+    throw error;
+  });
+  const address = claimAddress(real, options.platform, options.tmp);
   let holder: ClaimHolder = { pid: process.pid, url: null };
   const server = createServer((socket) => {
     socket.on('error', () => {});
@@ -63,14 +77,17 @@ export async function claimWorkspace(
   try {
     await listenOn(server, address);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return unguarded(address, error as Error);
     const other = await askHolder(address);
     if (other === 'gone' && isSocketFile(address)) {
       // A socket file left by a process that is gone: nobody answers it.
       await rm(address, { force: true });
-      await listenOn(server, address).catch((retry: NodeJS.ErrnoException) => {
-        throw retry.code === 'EADDRINUSE' ? new WorkspaceInUseError(folder, null) : retry;
-      });
+      const retried = await listenOn(server, address).then(
+        () => undefined,
+        (retry: NodeJS.ErrnoException) => retry,
+      );
+      if (retried?.code === 'EADDRINUSE') throw new WorkspaceInUseError(folder, null);
+      if (retried) return unguarded(address, retried);
     } else {
       throw new WorkspaceInUseError(folder, other === 'gone' ? null : other);
     }
@@ -88,12 +105,25 @@ export async function claimWorkspace(
   };
 }
 
+function unguarded(address: string, error: Error): WorkspaceClaim {
+  return {
+    address,
+    unavailable: `cannot listen on the claim's socket (${error.message})`,
+    serving() {},
+    release: () => Promise.resolve(),
+  };
+}
+
 /** The claim's address for a folder's real path: the same for every server on this machine. */
-export function claimAddress(realFolder: string, platform: NodeJS.Platform = process.platform): string {
+export function claimAddress(
+  realFolder: string,
+  platform: NodeJS.Platform = process.platform,
+  tmp = tmpdir(),
+): string {
   const name = `sdetkit-serve-${createHash('sha256').update(realFolder).digest('hex').slice(0, 32)}`;
   if (platform === 'linux') return `\0${name}`;
   if (platform === 'win32') return `\\\\?\\pipe\\${name}`;
-  return path.join(tmpdir(), `${name}.sock`);
+  return path.join(tmp, `${name}.sock`);
 }
 
 function isSocketFile(address: string): boolean {
