@@ -30,10 +30,18 @@ export interface RateDecision {
  * A token bucket per tenant + channel + user: `capacity` tokens, refilled at
  * `refillPerSecond`. Decisions are made in memory (one key at a time, so
  * concurrent requests of one user cannot overspend); the store persists them.
+ *
+ * A bucket that has refilled to capacity is the same as no bucket, so such
+ * buckets leave memory (at most once a minute, or once per full refill if
+ * that is longer): a server that runs for months holds the users of its last
+ * few minutes, not everyone it ever saw. With a refill of 0 (a lifetime
+ * budget) every bucket is kept.
  */
 export class TokenBucketRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly loading = new Map<string, Promise<void>>();
+  private readonly sweepEveryMs: number;
+  private nextSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: {
@@ -42,25 +50,40 @@ export class TokenBucketRateLimiter {
       store?: BucketStore;
       now?: () => number;
     },
-  ) {}
+  ) {
+    const fullRefillMs = (options.capacity / options.refillPerSecond) * 1000;
+    this.sweepEveryMs = Math.max(60_000, fullRefillMs);
+  }
+
+  /** Buckets held in memory now. */
+  get size(): number {
+    return this.buckets.size;
+  }
 
   async take(key: string): Promise<RateDecision> {
-    if (!this.buckets.has(key)) {
+    const { capacity, refillPerSecond } = this.options;
+    this.dropRefilled();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
       let pending = this.loading.get(key);
       if (!pending) {
         pending = (async () => {
           const stored = await this.options.store?.load(key);
           if (!this.buckets.has(key))
-            this.buckets.set(key, stored ?? { tokens: this.options.capacity, updated_ms: this.now() });
+            this.buckets.set(key, stored ?? { tokens: capacity, updated_ms: this.now() });
         })();
         this.loading.set(key, pending);
       }
       await pending;
       this.loading.delete(key);
+      bucket = this.buckets.get(key);
+      if (!bucket) {
+        // Dropped meanwhile by another request's sweep: it was full.
+        bucket = { tokens: capacity, updated_ms: this.now() };
+        this.buckets.set(key, bucket);
+      }
     }
-    const bucket = this.buckets.get(key)!;
     const now = this.now();
-    const { capacity, refillPerSecond } = this.options;
     bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updated_ms) / 1000) * refillPerSecond);
     bucket.updated_ms = now;
     const allowed = bucket.tokens >= 1;
@@ -72,6 +95,22 @@ export class TokenBucketRateLimiter {
       capacity,
       retry_after_s: allowed || refillPerSecond <= 0 ? 0 : Math.ceil((1 - bucket.tokens) / refillPerSecond),
     };
+  }
+
+  /**
+   * Forgets the buckets that are full by now. Lossless: a forgotten bucket
+   * comes back full, and its stored state, however old, refills to full too
+   * (an older state has had at least as many tokens, and more time).
+   */
+  private dropRefilled(): void {
+    const { capacity, refillPerSecond } = this.options;
+    if (refillPerSecond <= 0) return;
+    const now = this.now();
+    if (now < this.nextSweepMs) return;
+    this.nextSweepMs = now + this.sweepEveryMs;
+    for (const [key, bucket] of this.buckets)
+      if (bucket.tokens + ((now - bucket.updated_ms) / 1000) * refillPerSecond >= capacity)
+        this.buckets.delete(key);
   }
 
   flush(): Promise<void> {

@@ -101,6 +101,66 @@ describe('TokenBucketRateLimiter', () => {
     // Written now, not by the store's timer a second later, after this test's folder is removed.
     await second.flush();
   });
+
+  it('forgets buckets that have refilled, at most once a minute, and keeps the rest', async () => {
+    let now = 0;
+    const limiter = new TokenBucketRateLimiter({ capacity: 2, refillPerSecond: 1, now: () => now });
+    for (let i = 0; i < 100; i++) await limiter.take(`t/c/u${i}`);
+    expect(limiter.size).toBe(100);
+    now = 59_000; // full again, but a minute has not passed since the last sweep
+    await limiter.take('t/c/u0');
+    expect(limiter.size).toBe(100);
+    await limiter.take('t/c/u1');
+    await limiter.take('t/c/u1'); // u1 is empty at 59 s
+    now = 60_000;
+    expect((await limiter.take('t/c/new')).allowed).toBe(true);
+    // u0 (used at 59 s, 1 token + 1 s of refill) is full and goes; u1 (0 tokens + 1 s) is not.
+    expect(limiter.size).toBe(2);
+    expect(await limiter.take('t/c/u1')).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await limiter.take('t/c/u1')).allowed).toBe(false);
+  });
+
+  it('decides as if nothing was forgotten: a slow refill sweeps once per full refill', async () => {
+    let now = 0;
+    // Full refill takes 200 s, so sweeps are 200 s apart.
+    const limiter = new TokenBucketRateLimiter({ capacity: 2, refillPerSecond: 0.01, now: () => now });
+    await limiter.take('t/c/x');
+    await limiter.take('t/c/x');
+    now = 100_000;
+    await limiter.take('t/c/y');
+    await limiter.take('t/c/y');
+    now = 200_000;
+    await limiter.take('t/c/z'); // sweeps: x has refilled (0 + 200 s × 0.01), y has not
+    expect(limiter.size).toBe(2);
+    expect(await limiter.take('t/c/x')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(await limiter.take('t/c/y')).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await limiter.take('t/c/y')).allowed).toBe(false);
+  });
+
+  it('keeps every bucket when nothing refills (a lifetime budget)', async () => {
+    let now = 0;
+    const limiter = new TokenBucketRateLimiter({ capacity: 1, refillPerSecond: 0, now: () => now });
+    await limiter.take('t/c/a');
+    now = 10 * 365 * 86_400_000;
+    await limiter.take('t/c/b');
+    expect(limiter.size).toBe(2);
+    expect((await limiter.take('t/c/a')).allowed).toBe(false);
+  });
+
+  it('reloads a forgotten bucket from its store as full', async () => {
+    let now = 0;
+    const store = new FileBucketStore(path.join(dir, 'rate_limits'));
+    const limiter = new TokenBucketRateLimiter({ capacity: 3, refillPerSecond: 1, store, now: () => now });
+    await limiter.take('t/c/u');
+    await limiter.take('t/c/u');
+    await limiter.flush();
+    now = 120_000;
+    await limiter.take('t/c/other'); // the sweep forgets t/c/u (1 token + 120 s)
+    expect(limiter.size).toBe(1);
+    expect(await limiter.take('t/c/u')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(limiter.size).toBe(2);
+    await limiter.flush();
+  });
 });
 
 describe('JsonlAppender', () => {
