@@ -125,7 +125,12 @@ export function createServer(options: ServerOptions): SdetkitServer {
   // Every request writes a record: creating and fsyncing its file, its ledger entry and its
   // publication happen on one worker thread shared by all tenants, off the request path.
   const writer = new ThreadedFileWriter();
-  const metrics = new ServerMetrics({ writerStats: () => writer.stats() });
+  // The opened workspaces' rate limiters, for /metrics.
+  const limiters = new Map<string, { size: number }>();
+  const metrics = new ServerMetrics({
+    writerStats: () => writer.stats(),
+    rateLimitBuckets: () => [...limiters.values()].reduce((n, limiter) => n + limiter.size, 0),
+  });
   const logger = options.logger ?? createServerLogger();
   // Chat-triggered runs never prompt: dangerous actions are denied unless policy allows them outright.
   const gate = createApprovalGate();
@@ -146,7 +151,10 @@ export function createServer(options: ServerOptions): SdetkitServer {
         onRun: (record) => metrics.run(record.status),
       });
       // A tenant whose workspace failed to open (say, a broken config.yaml) is retried next request.
-      opened.catch(() => workspaces.delete(tenant));
+      opened.then(
+        (workspace) => limiters.set(tenant, workspace.limiter),
+        () => workspaces.delete(tenant),
+      );
       workspaces.set(tenant, opened);
     }
     return opened;

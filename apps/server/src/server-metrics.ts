@@ -15,8 +15,13 @@ export class ServerMetrics {
   verificationFailures = 0;
   retentionRemoved = 0;
 
-  /** `writerStats`: the record writer thread's counts, read at each render. */
-  constructor(private readonly options: { writerStats?: () => WriterStats } = {}) {}
+  /**
+   * `writerStats`: the record writer thread's counts; `rateLimitBuckets`: the
+   * rate-limit buckets held in memory, over all tenants. Both read at each render.
+   */
+  constructor(
+    private readonly options: { writerStats?: () => WriterStats; rateLimitBuckets?: () => number } = {},
+  ) {}
 
   request(route: string, status: number, ms: number): void {
     const key = `${route}\0${status}`;
@@ -53,6 +58,13 @@ export class ServerMetrics {
       '# HELP sdetkit_rate_limited_total Events refused by the per-user rate limit.',
       '# TYPE sdetkit_rate_limited_total counter',
       `sdetkit_rate_limited_total ${this.rateLimited}`,
+      ...(this.options.rateLimitBuckets
+        ? [
+            '# HELP sdetkit_rate_limit_buckets Rate-limit buckets held in memory (users not yet refilled, all tenants).',
+            '# TYPE sdetkit_rate_limit_buckets gauge',
+            `sdetkit_rate_limit_buckets ${this.options.rateLimitBuckets()}`,
+          ]
+        : []),
       '# HELP sdetkit_duplicate_deliveries_total Retried deliveries answered with the first result.',
       '# TYPE sdetkit_duplicate_deliveries_total counter',
       `sdetkit_duplicate_deliveries_total ${this.duplicates}`,

@@ -291,6 +291,7 @@ describe('operations', () => {
     expect(metrics).toContain('sdetkit_record_saves_total{by="writer_thread"} 1');
     expect(metrics).toContain('sdetkit_record_saves_total{by="main_thread"} 0');
     expect(metrics).toMatch(/\nsdetkit_writer_batches_total 1\n/);
+    expect(metrics).toMatch(/\n# TYPE sdetkit_rate_limit_buckets gauge\nsdetkit_rate_limit_buckets 1\n/);
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ ok: false, error: 'not found' });
