@@ -80,7 +80,7 @@ export function createProgram(emit: Emit, version: string): Command {
   agent
     .command('doctor')
     .description(
-      'validate config, provider, budgets, allowlists, history and service tokens; exit 1 if a check fails',
+      'validate config, provider, budgets, allowlists, history and service tokens, and name the server serving this workspace; exit 1 if a check fails',
     )
     .addOption(configOption())
     .addHelpText('after', example('sdetkit agent doctor', 'sdetkit agent doctor --config ci/agent.yaml'))

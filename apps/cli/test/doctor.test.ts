@@ -28,12 +28,12 @@ describe('sdetkit agent doctor', () => {
       'workdir',
       'history',
       'service_tokens',
+      'server',
     ]);
-    expect(doctor.checks.at(-1)).toEqual({
-      name: 'service_tokens',
-      ok: true,
-      detail: 'none in .sdetkit/agent/tokens.json',
-    });
+    expect(doctor.checks.slice(-2)).toEqual([
+      { name: 'service_tokens', ok: true, detail: 'none in .sdetkit/agent/tokens.json' },
+      { name: 'server', ok: true, detail: 'no sdetkit server on this machine serves this workspace' },
+    ]);
   });
 
   it('reads the service tokens as the server does, and fails on a damaged token file', async () => {

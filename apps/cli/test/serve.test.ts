@@ -227,6 +227,12 @@ describe('sdetkit agent serve', () => {
         2,
         `agent error: this workspace: another sdetkit server is serving it (pid ${child.pid}, http://127.0.0.1:${serving.port}); stop that one first (two servers on one workspace would split its rate limits and retried-delivery results)\n`,
       ]);
+      const doctor = await runCli(ws.root, ['agent', 'doctor']);
+      expect((doctor.json as { checks: { name: string }[] }).checks.at(-1)).toEqual({
+        name: 'server',
+        ok: true,
+        detail: `served by a running sdetkit server (pid ${child.pid}, http://127.0.0.1:${serving.port})`,
+      });
     } finally {
       // No chance to clean up: the claim must go with the process.
       child.kill('SIGKILL');

@@ -21,6 +21,7 @@ export {
   type ClaimHolder,
   claimAddress,
   claimWorkspace,
+  findWorkspaceHolder,
   type WorkspaceClaim,
   WorkspaceInUseError,
 } from './workspace-claim.js';

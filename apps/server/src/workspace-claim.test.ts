@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimAddress, claimWorkspace, type WorkspaceClaim, WorkspaceInUseError } from './workspace-claim.js';
+import {
+  claimAddress,
+  claimWorkspace,
+  findWorkspaceHolder,
+  type WorkspaceClaim,
+  WorkspaceInUseError,
+} from './workspace-claim.js';
 
 let dir: string;
 const claims: WorkspaceClaim[] = [];
@@ -38,6 +44,20 @@ describe('claimWorkspace', () => {
     await first.release(); // idempotent
     const second = await claim(workspace);
     expect(second.address).toBe(first.address);
+  });
+
+  it('tells who serves a folder without claiming it', async () => {
+    const workspace = path.join(dir, 'ws');
+    await mkdir(workspace);
+    expect(await findWorkspaceHolder(workspace)).toBeNull();
+    const first = await claim(workspace);
+    first.serving('http://127.0.0.1:9');
+    expect(await findWorkspaceHolder(workspace)).toEqual({
+      holder: { pid: process.pid, url: 'http://127.0.0.1:9' },
+    });
+    await first.release();
+    expect(await findWorkspaceHolder(workspace)).toBeNull();
+    expect(await findWorkspaceHolder(path.join(dir, 'missing'))).toBeNull();
   });
 
   it('knows a folder by its real path: a symlink to a claimed folder is the same folder', async () => {

@@ -105,6 +105,20 @@ export async function claimWorkspace(
   };
 }
 
+/**
+ * Whether a server on this machine serves `folder` now, without claiming
+ * it: `null` when none does, else what the server says of itself (its
+ * `holder` is `null` if it did not answer within a second).
+ */
+export async function findWorkspaceHolder(
+  folder: string,
+  options: { platform?: NodeJS.Platform; tmp?: string } = {},
+): Promise<{ holder: ClaimHolder | null } | null> {
+  const real = await realpath(folder).catch(() => path.resolve(folder));
+  const answer = await askHolder(claimAddress(real, options.platform, options.tmp));
+  return answer === 'gone' ? null : { holder: answer };
+}
+
 function unguarded(address: string, error: Error): WorkspaceClaim {
   return {
     address,

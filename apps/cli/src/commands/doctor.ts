@@ -11,6 +11,7 @@ import {
   parseShellAllowlist,
   resolveWorkspacePath,
 } from '@sdetkit/policy';
+import { findWorkspaceHolder } from '@sdetkit/server';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 import { workspaceTokens } from './tokens.js';
@@ -21,7 +22,11 @@ export interface DoctorCheck {
   detail: string;
 }
 
-/** Validates config, provider, budgets, allowlists, history and service tokens; exit 1 when any check fails. */
+/**
+ * Validates config, provider, budgets, allowlists, history and service
+ * tokens, and says whether a server serves this workspace; exit 1 when any
+ * check fails.
+ */
 export async function doctorCommand(opts: { config: string }): Promise<CommandResult> {
   const root = process.cwd();
   const checks: DoctorCheck[] = [];
@@ -43,6 +48,7 @@ export async function doctorCommand(opts: { config: string }): Promise<CommandRe
   checks.push(await workdirCheck(root));
   checks.push(await historyCheck(root));
   checks.push(await serviceTokensCheck());
+  checks.push(await serverCheck(root));
   const ok = checks.every((check) => check.ok);
   return { output: { ok, checks }, exitCode: ok ? 0 : 1 };
 }
@@ -197,4 +203,16 @@ async function serviceTokensCheck(): Promise<DoctorCheck> {
   } catch (error) {
     return { name: 'service_tokens', ok: false, detail: (error as Error).message };
   }
+}
+
+/** Informational: which `agent serve` on this machine serves this workspace, if any. */
+async function serverCheck(root: string): Promise<DoctorCheck> {
+  const found = await findWorkspaceHolder(root);
+  if (!found)
+    return { name: 'server', ok: true, detail: 'no sdetkit server on this machine serves this workspace' };
+  const { holder } = found;
+  const who = holder
+    ? `pid ${holder.pid}${holder.url ? `, ${holder.url}` : ''}`
+    : 'it did not say which process';
+  return { name: 'server', ok: true, detail: `served by a running sdetkit server (${who})` };
 }
