@@ -17,7 +17,13 @@ import {
   telegramAdapter,
   workspaceTokenStore,
 } from '@sdetkit/channels';
-import { formatCapturedAt, type RetentionResult, ThreadedFileWriter } from '@sdetkit/core-runs';
+import {
+  claimWorkspace,
+  formatCapturedAt,
+  type RetentionResult,
+  ThreadedFileWriter,
+  type WorkspaceClaim,
+} from '@sdetkit/core-runs';
 import { AGENT_DIR, type AgentConfig, createApprovalGate } from '@sdetkit/policy';
 import { type Context, Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -27,7 +33,6 @@ import { type RetentionSchedule, sweepWorkspace } from './scheduled-retention.js
 import { createServerLogger } from './server-logger.js';
 import { ServerMetrics } from './server-metrics.js';
 import { openTenantWorkspace, type RuntimeFactory, type TenantWorkspace } from './tenant-workspace.js';
-import { claimWorkspace, type WorkspaceClaim } from './workspace-claim.js';
 
 export interface ServerOptions {
   /**

@@ -1,3 +1,12 @@
+// Defined in core-runs (the CLI's doctor uses them without loading the server); re-exported here.
+export {
+  type ClaimHolder,
+  claimAddress,
+  claimWorkspace,
+  findWorkspaceHolder,
+  type WorkspaceClaim,
+  WorkspaceInUseError,
+} from '@sdetkit/core-runs';
 export { createServer, type SdetkitServer, type ServerOptions } from './create-server.js';
 export {
   BodyTooLargeError,
@@ -17,11 +26,3 @@ export {
   type TenantWorkspace,
   type TenantWorkspaceOptions,
 } from './tenant-workspace.js';
-export {
-  type ClaimHolder,
-  claimAddress,
-  claimWorkspace,
-  findWorkspaceHolder,
-  type WorkspaceClaim,
-  WorkspaceInUseError,
-} from './workspace-claim.js';

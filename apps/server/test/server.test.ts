@@ -3,10 +3,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hmacHex, TokenStore } from '@sdetkit/channels';
-import { checkLedger, withFileLock } from '@sdetkit/core-runs';
+import { checkLedger, WorkspaceInUseError, withFileLock } from '@sdetkit/core-runs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { createServer, SdetkitServer } from '../src/create-server.js';
-import { WorkspaceInUseError } from '../src/workspace-claim.js';
 import { testServer } from './test-server.js';
 
 let root: string;

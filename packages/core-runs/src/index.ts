@@ -143,3 +143,11 @@ export {
   type VerifyResult,
   verifyHistory,
 } from './verify-history.js';
+export {
+  type ClaimHolder,
+  claimAddress,
+  claimWorkspace,
+  findWorkspaceHolder,
+  type WorkspaceClaim,
+  WorkspaceInUseError,
+} from './workspace-claim.js';

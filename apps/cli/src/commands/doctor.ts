@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { TOKENS_FILE } from '@sdetkit/channels';
-import { FileHistoryStore, isPrivateHost } from '@sdetkit/core-runs';
+import { FileHistoryStore, findWorkspaceHolder, isPrivateHost } from '@sdetkit/core-runs';
 import {
   AGENT_DIR,
   type AgentConfig,
@@ -11,7 +11,6 @@ import {
   parseShellAllowlist,
   resolveWorkspacePath,
 } from '@sdetkit/policy';
-import { findWorkspaceHolder } from '@sdetkit/server';
 import type { CommandResult } from '../command-result.js';
 import { resolveFlagPath } from '../workspace-paths.js';
 import { workspaceTokens } from './tokens.js';

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { parseDuration } from '@sdetkit/core-runs';
+import { parseDuration, WorkspaceInUseError } from '@sdetkit/core-runs';
 import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
-import { createServer, WorkspaceInUseError } from '@sdetkit/server';
+import { createServer } from '@sdetkit/server';
 import { composeAgentRuntime, loadActionPackages } from '../agent-runtime.js';
 import type { CommandResult } from '../command-result.js';
 import { type ReplyFlags, replySendersFromFlags } from '../reply-senders.js';
