@@ -42,9 +42,14 @@ describe('generic adapter', () => {
     expect(error(null)).toBe('body must be a JSON object, not null');
     expect(error('"text"')).toBe('body must be a JSON object, not a string');
     expect(error({})).toBe('channel: required; user_id: required; text: required');
-    expect(error({ channel: 'ci', user_id: true, text: 'x' })).toBe(
-      'user_id: expected a string of 1 to 256 characters, or a number',
-    );
+    const userIdError =
+      'user_id: expected a string of 1 to 256 characters, or a whole number up to 2^53 - 1 (send larger ids as strings)';
+    expect(error({ channel: 'ci', user_id: true, text: 'x' })).toBe(userIdError);
+    // Digits beyond 2^53 are lost in JSON.parse: two users would become one.
+    expect(error('{"channel":"ci","user_id":12345678901234567890,"text":"x"}')).toBe(userIdError);
+    expect(error({ channel: 'ci', user_id: 1.5, text: 'x' })).toBe(userIdError);
+    expect(error({ channel: 'ci', user_id: 9_007_199_254_740_991, text: 'x' })).toBe('event');
+    expect(error({ channel: 'ci', user_id: '12345678901234567890', text: 'x' })).toBe('event');
     expect(error({ channel: 'ci', user_id: '', text: 5 })).toMatch(
       /^user_id: .*>=1 characters; text: .*string/,
     );

@@ -7,11 +7,16 @@ import { hmacHex, readJsonObject, safeEqual } from './verification.js';
 const requiredOr = (otherwise?: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : otherwise;
 
+const USER_ID_EXPECTED =
+  'expected a string of 1 to 256 characters, or a whole number up to 2^53 - 1 (send larger ids as strings)';
+
 const genericBodySchema = z.object({
   channel: z.string({ error: requiredOr() }).min(1).max(64),
+  // A number must be a safe integer: larger ones lose digits in JSON.parse, and two users
+  // (12345678901234567890 and ...891) would share one bucket and one conversation log.
   user_id: z
-    .union([z.string().min(1).max(256), z.number()], {
-      error: requiredOr('expected a string of 1 to 256 characters, or a number'),
+    .union([z.string().min(1).max(256), z.number().int({ error: USER_ID_EXPECTED })], {
+      error: requiredOr(USER_ID_EXPECTED),
     })
     .transform(String),
   text: z.string({ error: requiredOr() }).max(16_384),
