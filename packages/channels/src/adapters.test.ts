@@ -92,6 +92,24 @@ describe('generic adapter', () => {
       genericAdapter(req({ channel: 'ci', user_id: 'u', text: 't' }, { 'idempotency-key': 'abc' })),
     ).toMatchObject({ idempotencyKey: 'generic:abc' });
   });
+
+  it('refuses an Idempotency-Key it would not keep: over 256 characters or not printable ASCII', () => {
+    const body = { channel: 'ci', user_id: 'u', text: 't' };
+    const refused = {
+      kind: 'reject',
+      status: 400,
+      error: 'Idempotency-Key header: expected 1 to 256 printable ASCII characters',
+    };
+    expect(genericAdapter(req(body, { 'idempotency-key': 'k'.repeat(257) }))).toEqual(refused);
+    expect(genericAdapter(req(body, { 'idempotency-key': 'caf\u00e9' }))).toEqual(refused);
+    expect(genericAdapter(req(body, { 'idempotency-key': 'a\tb' }))).toEqual(refused);
+    expect(genericAdapter(req(body, { 'idempotency-key': 'k'.repeat(256) }))).toMatchObject({
+      idempotencyKey: `generic:${'k'.repeat(256)}`,
+    });
+    expect(genericAdapter(req(body, { 'idempotency-key': 'order 42/retry-1' }))).toMatchObject({
+      idempotencyKey: 'generic:order 42/retry-1',
+    });
+  });
 });
 
 describe('telegram adapter', () => {

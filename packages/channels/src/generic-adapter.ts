@@ -7,6 +7,8 @@ import { hmacHex, readJsonObject, safeEqual } from './verification.js';
 const requiredOr = (otherwise?: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : otherwise;
 
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,256}$/;
+
 const USER_ID_EXPECTED =
   'expected a string of 1 to 256 characters, or a whole number up to 2^53 - 1 (send larger ids as strings)';
 
@@ -39,6 +41,14 @@ export function genericAdapter(
     if (!safeEqual(header, expected))
       return { kind: 'reject', status: 401, error: 'invalid or missing signature' };
   }
+  const key = request.headers['idempotency-key'];
+  if (key && !IDEMPOTENCY_KEY.test(key))
+    // Kept for 10,000 deliveries in deliveries.jsonl: a key is bounded like any other field.
+    return {
+      kind: 'reject',
+      status: 400,
+      error: 'Idempotency-Key header: expected 1 to 256 printable ASCII characters',
+    };
   const read = readJsonObject(request.raw);
   if ('error' in read) return { kind: 'reject', status: 400, error: read.error };
   const body = read.value;
@@ -59,8 +69,6 @@ export function genericAdapter(
       message_id: null,
       metadata: metadata ?? {},
     },
-    idempotencyKey: request.headers['idempotency-key']
-      ? `generic:${request.headers['idempotency-key']}`
-      : null,
+    idempotencyKey: key ? `generic:${key}` : null,
   };
 }
