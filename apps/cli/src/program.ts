@@ -161,6 +161,16 @@ export function createProgram(emit: Emit, version: string): Command {
       throw new InvalidArgumentError(`expected a number >= ${min}`);
     return Number(value);
   };
+  // Request body limits: bytes, or KiB/MiB with k or m.
+  const byteSize = (value: string) => {
+    const match = /^(\d+)([km]?)$/i.exec(value);
+    const bytes = match
+      ? Number(match[1]) * { '': 1, k: 1024, m: 1024 * 1024 }[match[2]!.toLowerCase()]!
+      : NaN;
+    if (!(bytes >= 1024 && bytes <= 64 * 1024 * 1024))
+      throw new InvalidArgumentError('expected a size from 1k to 64m, like 262144, 512k or 4m');
+    return bytes;
+  };
   const port = (value: string) => {
     if (!/^\d+$/.test(value) || Number(value) > 65535)
       throw new InvalidArgumentError('expected a port 0-65535');
@@ -211,6 +221,11 @@ export function createProgram(emit: Emit, version: string): Command {
       new Option('--rate-limit-refill-per-second <n>', 'tokens added per second')
         .argParser(numberAtLeast(0))
         .default(1),
+    )
+    .addOption(
+      new Option('--body-limit <size>', 'largest request body; larger ones get 413 (bytes, or 512k, 4m)')
+        .argParser(byteSize)
+        .default(1024 * 1024, '1m'),
     )
     .option(
       '--retention-max-age <duration>',

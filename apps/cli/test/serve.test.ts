@@ -244,6 +244,36 @@ describe('sdetkit agent serve', () => {
     expect(await new Promise((resolve) => next.once('exit', resolve))).toBe(0);
   });
 
+  it('takes --body-limit in bytes, k or m, answering larger bodies with 413', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    for (const bad of ['0', '1023', '65m', '1g', '1.5m', 'big']) {
+      const refused = await runCli(ws.root, ['agent', 'serve', '--port', '0', '--body-limit', bad]);
+      expect([refused.code, refused.stderr]).toEqual([
+        2,
+        `agent error: option '--body-limit <size>' argument '${bad}' is invalid. expected a size from 1k to 64m, like 262144, 512k or 4m\n`,
+      ]);
+    }
+    const { child, serving } = await startServe(ws.root, ['--port', '0', '--body-limit', '2k']);
+    try {
+      expect(serving).toMatchObject({ body_limit_bytes: 2048 });
+      const post = (text: string) =>
+        fetch(`http://127.0.0.1:${serving.port}/webhook/generic`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ channel: 'ops', user_id: 'amy', text }),
+        });
+      expect((await post('x'.repeat(1500))).status).toBe(200);
+      const large = await post('x'.repeat(3000));
+      expect([large.status, await large.json()]).toEqual([
+        413,
+        { ok: false, error: 'body larger than 2048 bytes' },
+      ]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
   it('refuses a rate-limit bucket that could never let an event through', async () => {
     await runCli(ws.root, ['agent', 'init']);
     for (const capacity of ['0', '0.5']) {

@@ -18,6 +18,7 @@ export interface ServeOptions extends ReplyFlags {
   retentionInterval?: string;
   host: string;
   port: number;
+  bodyLimit: number;
   rateLimitMaxTokens: number;
   rateLimitRefillPerSecond: number;
   toolBridgeEnabled?: boolean;
@@ -80,6 +81,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     host: opts.host,
     port: opts.port,
     rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },
+    bodyLimitBytes: opts.bodyLimit,
     secrets,
   });
   const address = await server.listen().catch((error: NodeJS.ErrnoException) => {
@@ -108,6 +110,7 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       history: `${tenantHome}${AGENT_DIR}/history`,
       conversations: `${tenantHome}${AGENT_DIR}/conversations`,
       rate_limit: { max_tokens: opts.rateLimitMaxTokens, refill_per_second: opts.rateLimitRefillPerSecond },
+      body_limit_bytes: opts.bodyLimit,
       telegram_simulation_mode: opts.telegramSimulationMode === true,
       replies: replies.summary,
       verification: Object.fromEntries(
