@@ -1,12 +1,6 @@
-// Defined in core-runs (the CLI's doctor uses them without loading the server); re-exported here.
-export {
-  type ClaimHolder,
-  claimAddress,
-  claimWorkspace,
-  findWorkspaceHolder,
-  type WorkspaceClaim,
-  WorkspaceInUseError,
-} from '@sdetkit/core-runs';
+// What listen() rejects with when another server serves the workspace; the claim itself
+// (claimWorkspace, findWorkspaceHolder) is in core-runs, which the CLI's doctor uses.
+export { type ClaimHolder, WorkspaceInUseError } from '@sdetkit/core-runs';
 export { createServer, type SdetkitServer, type ServerOptions } from './create-server.js';
 export {
   BodyTooLargeError,
