@@ -171,6 +171,11 @@ export function createProgram(emit: Emit, version: string): Command {
       throw new InvalidArgumentError('expected a size from 1k to 64m, like 262144, 512k or 4m');
     return bytes;
   };
+  const seconds = (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 3600)
+      throw new InvalidArgumentError('expected whole seconds from 1 to 3600');
+    return Number(value);
+  };
   const port = (value: string) => {
     if (!/^\d+$/.test(value) || Number(value) > 65535)
       throw new InvalidArgumentError('expected a port 0-65535');
@@ -226,6 +231,24 @@ export function createProgram(emit: Emit, version: string): Command {
       new Option('--body-limit <size>', 'largest request body; larger ones get 413 (bytes, or 512k, 4m)')
         .argParser(byteSize)
         .default(1024 * 1024, '1m'),
+    )
+    .addOption(
+      new Option('--headers-timeout <s>', 'seconds a client has to send its headers, else 408')
+        .argParser(seconds)
+        .default(10),
+    )
+    .addOption(
+      new Option('--request-timeout <s>', 'seconds a client has to send a whole request, else 408')
+        .argParser(seconds)
+        .default(30),
+    )
+    .addOption(
+      new Option(
+        '--keep-alive-timeout <s>',
+        'seconds an idle keep-alive connection stays open (behind a proxy: longer than its idle timeout)',
+      )
+        .argParser(seconds)
+        .default(5),
     )
     .option(
       '--retention-max-age <duration>',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -268,6 +268,43 @@ describe('sdetkit agent serve', () => {
         413,
         { ok: false, error: 'body larger than 2048 bytes' },
       ]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  it('takes its timeouts in whole seconds, and closes idle keep-alive connections after --keep-alive-timeout', async () => {
+    await runCli(ws.root, ['agent', 'init']);
+    for (const [flag, bad] of [
+      ['--headers-timeout', '0'],
+      ['--request-timeout', '1.5'],
+      ['--keep-alive-timeout', '3601'],
+    ] as const) {
+      const refused = await runCli(ws.root, ['agent', 'serve', '--port', '0', flag, bad]);
+      expect([refused.code, refused.stderr]).toEqual([
+        2,
+        `agent error: option '${flag} <s>' argument '${bad}' is invalid. expected whole seconds from 1 to 3600\n`,
+      ]);
+    }
+    const inverted = await runCli(ws.root, ['agent', 'serve', '--port', '0', '--headers-timeout', '40']);
+    expect([inverted.code, inverted.stderr]).toEqual([
+      2,
+      'agent error: --headers-timeout 40: longer than --request-timeout 30 (the headers are part of the request)\n',
+    ]);
+    const { child, serving } = await startServe(ws.root, ['--port', '0', '--keep-alive-timeout', '1']);
+    try {
+      expect(serving).toMatchObject({ timeouts_s: { headers: 10, request: 30, keep_alive: 1 } });
+      const socket = connect(serving.port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        answer += chunk;
+      });
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+      // The server, not the client, ends the idle connection (the test's own limit is 20 s).
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Keep-Alive: timeout=1\r\n/);
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

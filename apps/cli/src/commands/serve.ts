@@ -19,6 +19,9 @@ export interface ServeOptions extends ReplyFlags {
   host: string;
   port: number;
   bodyLimit: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
   rateLimitMaxTokens: number;
   rateLimitRefillPerSecond: number;
   toolBridgeEnabled?: boolean;
@@ -46,6 +49,10 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     // The flags map onto the same bridge as tools.mcp.servers: a server named "bridge".
     config.tools.mcp.servers.bridge = { command, args, env_allowlist: [], allow: opts.toolBridgeAllow };
   }
+  if (opts.headersTimeout > opts.requestTimeout)
+    throw new ValidationError(
+      `--headers-timeout ${opts.headersTimeout}: longer than --request-timeout ${opts.requestTimeout} (the headers are part of the request)`,
+    );
   if (opts.retentionKeepLast !== undefined && opts.retentionMaxAge === undefined)
     throw new ValidationError('--retention-keep-last: only with --retention-max-age');
   const retention =
@@ -82,6 +89,11 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
     port: opts.port,
     rateLimit: { maxTokens: opts.rateLimitMaxTokens, refillPerSecond: opts.rateLimitRefillPerSecond },
     bodyLimitBytes: opts.bodyLimit,
+    timeouts: {
+      headersMs: opts.headersTimeout * 1000,
+      requestMs: opts.requestTimeout * 1000,
+      keepAliveMs: opts.keepAliveTimeout * 1000,
+    },
     secrets,
   });
   const address = await server.listen().catch((error: NodeJS.ErrnoException) => {
@@ -111,6 +123,11 @@ export async function serveCommand(opts: ServeOptions): Promise<CommandResult> {
       conversations: `${tenantHome}${AGENT_DIR}/conversations`,
       rate_limit: { max_tokens: opts.rateLimitMaxTokens, refill_per_second: opts.rateLimitRefillPerSecond },
       body_limit_bytes: opts.bodyLimit,
+      timeouts_s: {
+        headers: opts.headersTimeout,
+        request: opts.requestTimeout,
+        keep_alive: opts.keepAliveTimeout,
+      },
       telegram_simulation_mode: opts.telegramSimulationMode === true,
       replies: replies.summary,
       verification: Object.fromEntries(
