@@ -11,7 +11,10 @@
 // server a deployment runs.
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
-// cores.
+// cores. "node -e 0 (ms)" is how long an empty Node.js took to start just
+// before the scenario (median of 3, in this process's environment): on a
+// shared machine the same build runs 1.5 times slower, at 1.5 times the CPU
+// per request, when its host is busy, and this says which it was.
 //   node scripts/bench-server.mjs [--requests 10000] [--connections 16] [--warmup 10000] [--dir DIR] [--keep] [--settle 300] [--client lean|node]
 // --dir: where the workspaces go (default: the system temp folder).
 // --keep: leave the workspaces (their paths are printed) instead of deleting
@@ -135,6 +138,16 @@ function tail(file, bytes) {
   }
 }
 
+/** How long starting an empty Node.js takes now, in ms (median of 3): how busy the machine is. */
+function nodeStartMs() {
+  const times = [0, 1, 2].map(() => {
+    const started = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  });
+  return times.sort((a, b) => a - b)[1];
+}
+
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */
 const CLOCK_TICKS = 100;
 
@@ -150,6 +163,7 @@ function processCpuMs(pid) {
 
 async function scenario(users) {
   const { root, micros: createMicros, settledSeconds } = await settledWorkspace();
+  const startMs = nodeStartMs();
   spawnSync(process.execPath, [cli, 'agent', 'init'], { cwd: root, stdio: 'ignore' });
   const logFile = path.join(root, 'server.log');
   const logFd = openSync(logFile, 'w');
@@ -270,6 +284,7 @@ async function scenario(users) {
     rps: total / seconds,
     createMicros,
     settledSeconds,
+    startMs,
     serverCpuUs: (serverCpu * 1000) / total,
     driverCpuUs: (driverCpu.user + driverCpu.system) / total,
     p50: latencies[Math.floor(latencies.length * 0.5)],
@@ -283,10 +298,10 @@ async function scenario(users) {
 }
 
 console.log(
-  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) | file create (µs) | settled (s) |`,
+  `| users | requests | connections | req/s | p50 (ms) | p99 (ms) | non-200 | lines | lost | duplicated | server peak RSS (MiB) | server CPU (µs/req) | load generator CPU (µs/req) | file create (µs) | settled (s) | node -e 0 (ms) |`,
 );
 console.log(
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 );
 const rows = [];
 process.on('exit', () => {
@@ -296,14 +311,14 @@ process.on('exit', () => {
 for (const users of [1, 1000]) {
   const r = await scenario(users);
   console.log(
-    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} | ${r.createMicros.toFixed(0)} | ${r.settledSeconds.toFixed(0)} |`,
+    `| ${r.users} | ${total} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.failed} | ${r.lines} | ${r.lost} | ${r.duplicated} | ${r.rss.toFixed(0)} | ${r.serverCpuUs.toFixed(0)} | ${r.driverCpuUs.toFixed(0)} | ${r.createMicros.toFixed(0)} | ${r.settledSeconds.toFixed(0)} | ${r.startMs.toFixed(0)} |`,
   );
   rows.push({
     scenario: `webhook ingress, ${users.toLocaleString('en-US')} user${users === 1 ? '' : 's'} (p50 latency)`,
     median_ms: r.p50,
     peak_rss_mib: r.rss,
     runs: total,
-    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; ${client} load generator ${r.driverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs${r.settledSeconds >= 1 ? ` after waiting ${r.settledSeconds.toFixed(0)} s for it to settle` : ''}`,
+    detail: `${r.rps.toFixed(0)} req/s, p99 ${r.p99.toFixed(1)} ms, ${connections} connections, after ${warmup} warm-up requests; non-200 ${r.failed}, lost ${r.lost}, duplicated ${r.duplicated}; server CPU ${r.serverCpuUs.toFixed(0)} µs/req; ${client} load generator ${r.driverCpuUs.toFixed(0)} µs/req; file create ${r.createMicros.toFixed(0)} µs${r.settledSeconds >= 1 ? ` after waiting ${r.settledSeconds.toFixed(0)} s for it to settle` : ''}; node -e 0 ${r.startMs.toFixed(0)} ms`,
   });
 }
 emitRows(rows);
