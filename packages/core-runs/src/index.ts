@@ -147,6 +147,7 @@ export {
   type ClaimHolder,
   claimAddress,
   claimWorkspace,
+  describeHolder,
   findWorkspaceHolder,
   type WorkspaceClaim,
   WorkspaceInUseError,

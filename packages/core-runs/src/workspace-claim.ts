@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { realpath, rm } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sha256Hex } from './canonical-json.js';
 
 /** Who holds a claim: the process, and where it serves once it listens. */
 export interface ClaimHolder {
@@ -21,12 +21,17 @@ export class WorkspaceInUseError extends Error {
     readonly folder: string,
     readonly holder: ClaimHolder | null,
   ) {
-    const who = holder
-      ? `pid ${holder.pid}${holder.url ? `, ${holder.url}` : ''}`
-      : 'it did not say which process';
-    super(`another sdetkit server is serving ${folder} (${who}): stop it first, or serve another folder`);
+    super(
+      `another sdetkit server is serving ${folder} (${describeHolder(holder)}): stop it first, or serve another folder`,
+    );
     this.name = 'WorkspaceInUseError';
   }
+}
+
+/** A holder as messages name it: `pid 4242, http://127.0.0.1:8787`. */
+export function describeHolder(holder: ClaimHolder | null): string {
+  if (!holder) return 'it did not say which process';
+  return holder.url ? `pid ${holder.pid}, ${holder.url}` : `pid ${holder.pid}`;
 }
 
 export interface WorkspaceClaim {
@@ -56,41 +61,28 @@ export interface WorkspaceClaim {
  * It sees servers on this machine only (in this network namespace, on Linux).
  * When the system refuses the socket itself, the claim comes back with
  * `unavailable` set and guards nothing: a server is not kept from serving
- * by its guard. `tmp` is where socket files go (default the temp folder).
+ * by its guard.
  */
-export async function claimWorkspace(
-  folder: string,
-  options: { platform?: NodeJS.Platform; tmp?: string } = {},
-): Promise<WorkspaceClaim> {
-  // A folder that does not exist yet is known by its absolute path.
-  const real = await realpath(folder).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return path.resolve(folder);
-    throw error;
-  });
-  const address = claimAddress(real, options.platform, options.tmp);
+export async function claimWorkspace(folder: string, options: ClaimOptions = {}): Promise<WorkspaceClaim> {
+  const address = await addressOf(folder, options);
   let holder: ClaimHolder = { pid: process.pid, url: null };
   const server = createServer((socket) => {
     socket.on('error', () => {});
     socket.end(`${JSON.stringify(holder)}\n`);
   });
   server.unref();
-  try {
-    await listenOn(server, address);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return unguarded(address, error as Error);
+  // A second try only after removing a socket file nobody answers (left by a process that is gone).
+  for (let retried = false; ; retried = true) {
+    const error = await listenOn(server, address).then(
+      () => undefined,
+      (failure: NodeJS.ErrnoException) => failure,
+    );
+    if (!error) break;
+    if (error.code !== 'EADDRINUSE') return unguarded(address, error);
     const other = await askHolder(address);
-    if (other === 'gone' && isSocketFile(address)) {
-      // A socket file left by a process that is gone: nobody answers it.
-      await rm(address, { force: true });
-      const retried = await listenOn(server, address).then(
-        () => undefined,
-        (retry: NodeJS.ErrnoException) => retry,
-      );
-      if (retried?.code === 'EADDRINUSE') throw new WorkspaceInUseError(folder, null);
-      if (retried) return unguarded(address, retried);
-    } else {
-      throw new WorkspaceInUseError(folder, other === 'gone' ? null : other);
-    }
+    if (other !== 'gone') throw new WorkspaceInUseError(folder, other);
+    if (retried || !isSocketFile(address)) throw new WorkspaceInUseError(folder, null);
+    await rm(address, { force: true });
   }
   let released: Promise<void> | undefined;
   return {
@@ -112,11 +104,25 @@ export async function claimWorkspace(
  */
 export async function findWorkspaceHolder(
   folder: string,
-  options: { platform?: NodeJS.Platform; tmp?: string } = {},
+  options: ClaimOptions = {},
 ): Promise<{ holder: ClaimHolder | null } | null> {
-  const real = await realpath(folder).catch(() => path.resolve(folder));
-  const answer = await askHolder(claimAddress(real, options.platform, options.tmp));
+  const answer = await askHolder(await addressOf(folder, options));
   return answer === 'gone' ? null : { holder: answer };
+}
+
+/** `platform` and `tmp` (where socket files go; default the temp folder) are for tests. */
+export interface ClaimOptions {
+  platform?: NodeJS.Platform;
+  tmp?: string;
+}
+
+/** A folder's claim address, by its real path; a folder that does not exist yet, by its absolute path. */
+async function addressOf(folder: string, options: ClaimOptions): Promise<string> {
+  const real = await realpath(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return path.resolve(folder);
+    throw error;
+  });
+  return claimAddress(real, options.platform, options.tmp);
 }
 
 function unguarded(address: string, error: Error): WorkspaceClaim {
@@ -134,7 +140,7 @@ export function claimAddress(
   platform: NodeJS.Platform = process.platform,
   tmp = tmpdir(),
 ): string {
-  const name = `sdetkit-serve-${createHash('sha256').update(realFolder).digest('hex').slice(0, 32)}`;
+  const name = `sdetkit-serve-${sha256Hex(realFolder).slice(0, 32)}`;
   if (platform === 'linux') return `\0${name}`;
   if (platform === 'win32') return `\\\\?\\pipe\\${name}`;
   return path.join(tmp, `${name}.sock`);

@@ -1,6 +1,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { TOKENS_FILE } from '@sdetkit/channels';
-import { FileHistoryStore, findWorkspaceHolder, isPrivateHost } from '@sdetkit/core-runs';
+import { describeHolder, FileHistoryStore, findWorkspaceHolder, isPrivateHost } from '@sdetkit/core-runs';
 import {
   AGENT_DIR,
   type AgentConfig,
@@ -209,9 +209,9 @@ async function serverCheck(root: string): Promise<DoctorCheck> {
   const found = await findWorkspaceHolder(root);
   if (!found)
     return { name: 'server', ok: true, detail: 'no sdetkit server on this machine serves this workspace' };
-  const { holder } = found;
-  const who = holder
-    ? `pid ${holder.pid}${holder.url ? `, ${holder.url}` : ''}`
-    : 'it did not say which process';
-  return { name: 'server', ok: true, detail: `served by a running sdetkit server (${who})` };
+  return {
+    name: 'server',
+    ok: true,
+    detail: `served by a running sdetkit server (${describeHolder(found.holder)})`,
+  };
 }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { parseDuration, WorkspaceInUseError } from '@sdetkit/core-runs';
+import { describeHolder, parseDuration, WorkspaceInUseError } from '@sdetkit/core-runs';
 import type { ResolvedWorkspacePath } from '@sdetkit/policy';
 import { AGENT_DIR, loadAgentConfig, ValidationError } from '@sdetkit/policy';
 import { createServer } from '@sdetkit/server';
@@ -172,9 +172,7 @@ function listenError(
 ): Error {
   const { host, port } = opts;
   if (error instanceof WorkspaceInUseError) {
-    const holder = error.holder
-      ? ` (pid ${error.holder.pid}${error.holder.url ? `, ${error.holder.url}` : ''})`
-      : '';
+    const holder = error.holder ? ` (${describeHolder(error.holder)})` : '';
     const served = tenantsRoot === undefined ? 'this workspace' : `--tenants-root ${tenantsRoot}`;
     return new ValidationError(
       `${served}: another sdetkit server is serving it${holder}; stop that one first (two servers on one workspace would split its rate limits and retried-delivery results)`,
