@@ -1,6 +1,7 @@
-import { closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { appendWholeSync, openCreatingSync, TEMP_PREFIX } from '@sdetkit/core-runs';
+import { canonicalJson, TEMP_PREFIX } from '@sdetkit/core-runs';
+import { JsonlAppender } from './jsonl-appender.js';
 
 export interface IdempotencyStoreOptions {
   /** How many keys it remembers (default 10,000); the oldest are forgotten first. */
@@ -29,8 +30,9 @@ export class IdempotencyStore<T> {
   private readonly settled = new Map<string, T>();
   private readonly capacity: number;
   private readonly file: string | undefined;
+  private readonly appender = new JsonlAppender();
   /** Lines in the file, to know when to rewrite it. */
-  private lines = 0;
+  private lineCount = 0;
   duplicates = 0;
 
   constructor(options: number | IdempotencyStoreOptions = {}) {
@@ -77,7 +79,7 @@ export class IdempotencyStore<T> {
     }
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      this.lines++;
+      this.lineCount++;
       let entry: unknown;
       try {
         entry = JSON.parse(line);
@@ -97,21 +99,17 @@ export class IdempotencyStore<T> {
 
   private writeDown(file: string, key: string, result: T): void {
     this.settled.set(key, result);
-    try {
-      if (this.lines >= 2 * this.capacity) {
-        this.rewrite(file);
-        return;
-      }
-      const fd = openCreatingSync(file, 'a');
+    // A line that cannot be written loses only the restart case: the key is still remembered in memory.
+    if (this.lineCount >= 2 * this.capacity) {
       try {
-        appendWholeSync(fd, `${JSON.stringify({ key, result })}\n`, file);
-      } finally {
-        closeSync(fd);
-      }
-      this.lines++;
-    } catch {
-      // Only the restart case is lost: the key is still remembered in memory.
+        this.rewrite(file);
+      } catch {}
+      return;
     }
+    this.appender.append(file, { key, result }).then(
+      () => this.lineCount++,
+      () => {},
+    );
   }
 
   /**
@@ -121,12 +119,12 @@ export class IdempotencyStore<T> {
    */
   private rewrite(file: string): void {
     let text = '';
-    for (const [key, result] of this.settled) text += `${JSON.stringify({ key, result })}\n`;
+    for (const [key, result] of this.settled) text += `${canonicalJson({ key, result })}\n`;
     const temp = path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}.${process.pid}`);
     try {
       writeFileSync(temp, text);
       renameSync(temp, file);
-      this.lines = this.settled.size;
+      this.lineCount = this.settled.size;
     } catch (error) {
       rmSync(temp, { force: true });
       throw error;
