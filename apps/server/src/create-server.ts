@@ -403,10 +403,11 @@ export function createServer(options: ServerOptions): SdetkitServer {
     metrics,
     async listen() {
       // One server per workspace: a second one would keep its own rate limits and delivery results.
-      claim = await claimWorkspace(tenantsRoot ?? root);
+      const folder = tenantsRoot ?? root;
+      claim = await claimWorkspace(folder);
       if (claim.unavailable)
         logger.warn(
-          { folder: tenantsRoot ?? root, reason: claim.unavailable },
+          { folder, reason: claim.unavailable },
           'workspace not claimed: a second server on it would not be refused',
         );
       const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {

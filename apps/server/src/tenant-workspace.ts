@@ -73,7 +73,7 @@ export interface TenantWorkspaceOptions {
 }
 
 /** Where a workspace keeps the results of deliveries it routed (under `.sdetkit/agent/`). */
-export const DELIVERIES_FILE = 'deliveries.jsonl';
+const DELIVERIES_FILE = 'deliveries.jsonl';
 
 /** Opens a tenant's workspace: its config (if any), runtime, history, ledger, conversations and rate limits. */
 export async function openTenantWorkspace(options: TenantWorkspaceOptions): Promise<TenantWorkspace> {

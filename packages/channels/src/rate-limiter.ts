@@ -62,7 +62,7 @@ export class TokenBucketRateLimiter {
 
   async take(key: string): Promise<RateDecision> {
     const { capacity, refillPerSecond } = this.options;
-    this.dropRefilled();
+    this.dropRefilled(this.now());
     let bucket = this.buckets.get(key);
     if (!bucket) {
       let pending = this.loading.get(key);
@@ -102,11 +102,9 @@ export class TokenBucketRateLimiter {
    * comes back full, and its stored state, however old, refills to full too
    * (an older state has had at least as many tokens, and more time).
    */
-  private dropRefilled(): void {
+  private dropRefilled(now: number): void {
     const { capacity, refillPerSecond } = this.options;
-    if (refillPerSecond <= 0) return;
-    const now = this.now();
-    if (now < this.nextSweepMs) return;
+    if (refillPerSecond <= 0 || now < this.nextSweepMs) return;
     this.nextSweepMs = now + this.sweepEveryMs;
     for (const [key, bucket] of this.buckets)
       if (bucket.tokens + ((now - bucket.updated_ms) / 1000) * refillPerSecond >= capacity)
