@@ -11,16 +11,17 @@ import { loadCommands, runCacheProfile } from './load-commands.js';
 
 export type Emit = (result: Promise<CommandResult>) => Promise<void>;
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError('expected a whole number >= 1');
-  return Number(value);
+/** A flag parser for whole numbers from `min` to `max`; `expected` completes "expected ..." in its error. */
+function wholeNumber(min: number, max: number, expected: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+      throw new InvalidArgumentError(`expected ${expected}`);
+    return Number(value);
+  };
 }
 
-function nonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number >= 0');
-  return Number(value);
-}
+const positiveInt = wholeNumber(1, Number.POSITIVE_INFINITY, 'a whole number >= 1');
+const nonNegativeInt = wholeNumber(0, Number.POSITIVE_INFINITY, 'a whole number >= 0');
 
 /**
  * For a group's default command (`agent history` runs `list`): an operand
@@ -171,16 +172,8 @@ export function createProgram(emit: Emit, version: string): Command {
       throw new InvalidArgumentError('expected a size from 1k to 64m, like 262144, 512k or 4m');
     return bytes;
   };
-  const seconds = (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 3600)
-      throw new InvalidArgumentError('expected whole seconds from 1 to 3600');
-    return Number(value);
-  };
-  const port = (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) > 65535)
-      throw new InvalidArgumentError('expected a port 0-65535');
-    return Number(value);
-  };
+  const seconds = wholeNumber(1, 3600, 'whole seconds from 1 to 3600');
+  const port = wholeNumber(0, 65535, 'a port 0-65535');
   agent
     .command('serve')
     .description(
