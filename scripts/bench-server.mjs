@@ -12,9 +12,10 @@
 // CPU per timed request is reported for the server (all its threads, from
 // /proc on Linux) and for this process, which generates the load on the same
 // cores. "node -e 0 (ms)" is how long an empty Node.js took to start just
-// before the scenario (median of 3, in this process's environment): on a
-// shared machine the same build runs 1.5 times slower, at 1.5 times the CPU
-// per request, when its host is busy, and this says which it was.
+// before the scenario (median of 3, in this process's environment): on the
+// shared reference machine one build ran at 2,097-3,808 req/s, with 306-628
+// µs of server CPU per request, as its host got busier (2026-11-30), and
+// this says how busy it was.
 //   node scripts/bench-server.mjs [--requests 10000] [--connections 16] [--warmup 10000] [--dir DIR] [--keep] [--settle 300] [--client lean|node]
 // --dir: where the workspaces go (default: the system temp folder).
 // --keep: leave the workspaces (their paths are printed) instead of deleting

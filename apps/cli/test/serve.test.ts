@@ -302,7 +302,8 @@ describe('sdetkit agent serve', () => {
         answer += chunk;
       });
       socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
-      // The server, not the client, ends the idle connection (the test's own limit is 20 s).
+      // The server, not the client, ends the idle connection (the test's own limit is 20 s);
+      // its Keep-Alive header says the flag reached it.
       await new Promise((resolve) => socket.once('close', resolve));
       expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Keep-Alive: timeout=1\r\n/);
     } finally {

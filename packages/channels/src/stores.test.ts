@@ -149,7 +149,13 @@ describe('TokenBucketRateLimiter', () => {
 
   it('reloads a forgotten bucket from its store as full', async () => {
     let now = 0;
-    const store = new FileBucketStore(path.join(dir, 'rate_limits'));
+    const loaded: string[] = [];
+    const store = new (class extends FileBucketStore {
+      override load(key: string) {
+        loaded.push(key);
+        return super.load(key);
+      }
+    })(path.join(dir, 'rate_limits'));
     const limiter = new TokenBucketRateLimiter({ capacity: 3, refillPerSecond: 1, store, now: () => now });
     await limiter.take('t/c/u');
     await limiter.take('t/c/u');
@@ -159,6 +165,8 @@ describe('TokenBucketRateLimiter', () => {
     expect(limiter.size).toBe(1);
     expect(await limiter.take('t/c/u')).toMatchObject({ allowed: true, remaining: 2 });
     expect(limiter.size).toBe(2);
+    // Read from the store again: its line (1 token at 0 s) refills to full by 120 s.
+    expect(loaded).toEqual(['t/c/u', 't/c/other', 't/c/u']);
     await limiter.flush();
   });
 });
